@@ -1,0 +1,85 @@
+package psr.consensus.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What the caller of {@link Replica#step}, {@link Replica#tick} or {@link Replica#submit} must do, in this
+ * order:
+ * <ol>
+ * <li>carry out {@link #persist()} in list order, then, if {@link #syncBeforeSend()}, make it durable;</li>
+ * <li>send {@link #messages()} (best effort; loss is tolerated);</li>
+ * <li>hand {@link #committed()} to listeners, in list order;</li>
+ * <li>complete the clients' {@link #replies()}.</li>
+ * </ol>
+ * A batch belongs to the caller once returned; the replica never touches it again.
+ */
+public final class Effects {
+
+    /** A message for one peer. */
+    public record Outbound(int to, Message message) {}
+
+    /** An operation applied to the state machine, in op-number order. */
+    public record Committed(LogEntry entry, byte[] result, boolean duplicate, long view) {}
+
+    /** How a client's request ended at this replica. */
+    public enum Outcome {
+        /** Executed (now or before); the result is the state machine's. */
+        OK,
+        /** This replica is not a serving primary; {@link Reply#primaryHint()} names the primary when known (-1 otherwise). */
+        NOT_PRIMARY,
+        /** A newer request of the same client was seen; this one will never run. */
+        STALE_REQUEST,
+        /** The client's session was evicted from the client table; it must start again with a new client id. */
+        SESSION_EXPIRED
+    }
+
+    /** The answer to a request submitted at this replica. */
+    public record Reply(long clientId, long requestNumber, Outcome outcome, byte[] result, int primaryHint) {}
+
+    /** One change to durable state. */
+    public sealed interface PersistOp {}
+
+    /** Replace the persisted view state. */
+    public record SaveViewState(long view, long lastNormalView) implements PersistOp {}
+
+    /** Append entries to the persisted log; their ops follow the log's last op without a gap. */
+    public record AppendEntries(List<LogEntry> entries) implements PersistOp {}
+
+    /** Remove every persisted log entry with an op-number above {@code op}. */
+    public record TruncateAfter(long op) implements PersistOp {}
+
+    /** Replace the whole persisted log. */
+    public record ReplaceLog(List<LogEntry> entries) implements PersistOp {}
+
+    final List<PersistOp> persist = new ArrayList<>();
+    final List<Outbound> messages = new ArrayList<>();
+    final List<Committed> committed = new ArrayList<>();
+    final List<Reply> replies = new ArrayList<>();
+
+    public List<PersistOp> persist() {
+        return Collections.unmodifiableList(persist);
+    }
+
+    /** True when {@link #persist()} must be durable before any message of this batch leaves. */
+    public boolean syncBeforeSend() {
+        return !persist.isEmpty();
+    }
+
+    public List<Outbound> messages() {
+        return Collections.unmodifiableList(messages);
+    }
+
+    public List<Committed> committed() {
+        return Collections.unmodifiableList(committed);
+    }
+
+    public List<Reply> replies() {
+        return Collections.unmodifiableList(replies);
+    }
+
+    public boolean isEmpty() {
+        return persist.isEmpty() && messages.isEmpty() && committed.isEmpty() && replies.isEmpty();
+    }
+}

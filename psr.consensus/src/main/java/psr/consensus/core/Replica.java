@@ -1,0 +1,1036 @@
+package psr.consensus.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.TreeMap;
+
+import psr.consensus.core.Effects.Outcome;
+import psr.consensus.core.Message.Commit;
+import psr.consensus.core.Message.DoViewChange;
+import psr.consensus.core.Message.GetState;
+import psr.consensus.core.Message.NewState;
+import psr.consensus.core.Message.Ping;
+import psr.consensus.core.Message.Pong;
+import psr.consensus.core.Message.PreVote;
+import psr.consensus.core.Message.PreVoteReply;
+import psr.consensus.core.Message.Prepare;
+import psr.consensus.core.Message.PrepareOk;
+import psr.consensus.core.Message.Recovery;
+import psr.consensus.core.Message.RecoveryResponse;
+import psr.consensus.core.Message.StartView;
+import psr.consensus.core.Message.StartViewChange;
+
+/**
+ * One VSR-QC replica: Viewstamped Replication Revisited with quorum-connected leader election.
+ *
+ * <p>The replica is a deterministic state machine. It is driven only by {@link #step}, {@link #tick} and
+ * {@link #submit}, each of which returns the {@link Effects} the caller must carry out (persist, then send,
+ * then apply, then reply). It reads no clock, starts no thread and does no I/O; its only randomness is the
+ * seeded {@link Random} it is given. It is not thread-safe: one thread drives it.
+ *
+ * <p>After every call it checks its invariants and throws {@link InvariantViolation} if one fails. Malformed
+ * or impossible messages are dropped and counted ({@link #droppedMessages()}), never trusted.
+ */
+public final class Replica {
+
+    private final ReplicaConfig config;
+    private final int self;
+    private final int replicaCount;
+    private final int quorum;
+    private final StateMachine stateMachine;
+    private final Random random;
+
+    // Durable state (persisted before any message that depends on it leaves).
+    private long view;
+    private long lastNormalView;
+    private final ReplicaLog log = new ReplicaLog();
+
+    // Volatile state.
+    private Status status;
+    private long commit;
+    private long applied;
+    private final ClientTable clients;
+    private long now;
+    private final Connectivity connectivity;
+    private long lastPingTick;
+
+    // Primary: the highest op each replica acknowledged in this view (cumulative PrepareOk).
+    private final long[] ackedOp;
+    /** When this primary last became non-QC, or -1 while it is QC. */
+    private long notQuorumConnectedSinceTick = -1;
+    /** A primary that stayed non-QC for an election timeout stops serving until it is QC again. */
+    private boolean abdicated;
+    private long lastCommitSentTick;
+    /** Requests submitted here that are in the log but not yet applied: op-number to request. */
+    private final TreeMap<Long, Request> localPending = new TreeMap<>();
+
+    // Backup.
+    /** When this backup last heard a Prepare or Commit from the primary of its view. */
+    private long lastHeardPrimaryTick;
+    /** When this backup gives up on its primary; randomized so that candidates rarely collide. */
+    private long electionDeadlineTick;
+
+    // View change.
+    private long viewChangeStartTick;
+    private long viewChangeDeadlineTick;
+    /** DoViewChange messages for the current view, by sender; only at the new primary. */
+    private final DoViewChange[] doViewChanges;
+    /** Plain VR only: which replicas sent StartViewChange for the current view. */
+    private final boolean[] startViewChangeFrom;
+    private boolean doViewChangeSent;
+
+    /** The highest view any peer reported in a ping or pong; a candidate campaigns above it. */
+    private long highestPeerViewSeen;
+    /** When this primary first saw a peer stuck in a view change above its view (-1: none seen). */
+    private long peerStuckAboveSinceTick = -1;
+
+    // Pre-vote (QC rules): the view we ask about, and who said yes.
+    private long preVoteView = -1;
+    private final boolean[] preVoteGranted;
+    private long preVoteDeadlineTick;
+
+    // State transfer: the view we are catching up to (-1 when none) and when we last asked.
+    private long transferView = -1;
+    private long transferRequestedTick;
+
+    // Recovery.
+    private long recoveryNonce;
+    private long recoveryDeadlineTick;
+    private final RecoveryResponse[] recoveryResponses;
+    private String refusal = "";
+
+    // Counters.
+    private long droppedMessages;
+    private String lastDropReason = "";
+    private long viewChangesCompleted;
+
+    // Output of the current call.
+    private Effects effects = new Effects();
+
+    private Replica(ReplicaConfig config, StateMachine stateMachine, Random random) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
+        this.random = Objects.requireNonNull(random, "random");
+        this.self = config.self();
+        this.replicaCount = config.replicaCount();
+        this.quorum = config.quorum();
+        this.clients = new ClientTable(config.clientTableCapacity());
+        this.connectivity = new Connectivity(replicaCount, self, config.connectivityWindowTicks());
+        this.ackedOp = new long[replicaCount];
+        this.doViewChanges = new DoViewChange[replicaCount];
+        this.startViewChangeFrom = new boolean[replicaCount];
+        this.preVoteGranted = new boolean[replicaCount];
+        this.recoveryResponses = new RecoveryResponse[replicaCount];
+    }
+
+    /** A replica of a brand-new group: view 0, empty log, normal status. Returns the effects of starting. */
+    public static Replica bootstrap(ReplicaConfig config, StateMachine stateMachine, Random random) {
+        Replica r = new Replica(config, stateMachine, random);
+        r.status = Status.NORMAL;
+        r.effects.persist.add(new Effects.SaveViewState(0, 0));
+        r.resetElectionDeadline();
+        r.lastHeardPrimaryTick = 0;
+        if (r.isPrimary()) r.becomePrimary();
+        r.checkInvariants(Status.NORMAL, 0);
+        return r;
+    }
+
+    /**
+     * A replica restarting from its own durable state (durable mode). It rejoins in the view it persisted:
+     * normal if that view had started for it, otherwise still in that view change.
+     */
+    public static Replica restart(ReplicaConfig config, StateMachine stateMachine, Random random, long view,
+            long lastNormalView, List<LogEntry> log) {
+        if (lastNormalView > view) {
+            throw new IllegalArgumentException("persisted last normal view " + lastNormalView + " > view " + view);
+        }
+        Replica r = new Replica(config, stateMachine, random);
+        r.view = view;
+        r.lastNormalView = lastNormalView;
+        r.log.replace(log);
+        if (view == lastNormalView) {
+            r.status = Status.NORMAL;
+            r.resetElectionDeadline();
+            if (r.isPrimary()) r.becomePrimary();
+        } else {
+            r.status = Status.VIEW_CHANGE;
+            r.viewChangeStartTick = 0;
+            r.viewChangeDeadlineTick = r.randomizedDeadline(config.viewChangeTimeoutTicks());
+        }
+        r.checkInvariants(r.status, view);
+        return r;
+    }
+
+    /**
+     * A replica that lost its memory (diskless restart, or a durable log found corrupt): it serves nothing
+     * and runs the Recovery protocol until a quorum, including the latest primary, told it the state.
+     */
+    public static Replica recover(ReplicaConfig config, StateMachine stateMachine, Random random) {
+        Replica r = new Replica(config, stateMachine, random);
+        r.status = Status.RECOVERING;
+        r.startRecovery();
+        r.checkInvariants(Status.RECOVERING, 0);
+        return r;
+    }
+
+    /** Effects produced while constructing (bootstrap persistence, recovery requests). Call once after a factory method. */
+    public Effects drainStartupEffects() {
+        return drain();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Inputs.
+
+    /** Handles one message from replica {@code from}. */
+    public Effects step(int from, Message message) {
+        Status before = status;
+        long viewBefore = view;
+        if (from < 0 || from >= replicaCount || from == self) {
+            drop("message from unknown replica " + from);
+        } else if (message == null) {
+            drop("null message");
+        } else {
+            dispatch(from, message);
+        }
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    /** Advances this replica's clock by one tick and runs whatever timeout fell due. */
+    public Effects tick() {
+        Status before = status;
+        long viewBefore = view;
+        now++;
+        onTick();
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    /**
+     * Asks this replica to execute a client's request. A serving primary appends it to the log; anybody else
+     * answers at once with {@link Outcome#NOT_PRIMARY}. The reply comes in some later batch's
+     * {@link Effects#replies()} (or this one's).
+     */
+    public Effects submit(Request request) {
+        Status before = status;
+        long viewBefore = view;
+        onRequest(Objects.requireNonNull(request, "request"));
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    private void dispatch(int from, Message message) {
+        if (message instanceof Prepare m) {
+            onPrepare(from, m);
+        } else if (message instanceof PrepareOk m) {
+            onPrepareOk(from, m);
+        } else if (message instanceof Commit m) {
+            onCommit(from, m);
+        } else if (message instanceof Ping m) {
+            onPing(from, m);
+        } else if (message instanceof Pong m) {
+            onPong(from, m);
+        } else if (message instanceof PreVote m) {
+            onPreVote(from, m);
+        } else if (message instanceof PreVoteReply m) {
+            onPreVoteReply(from, m);
+        } else if (message instanceof StartViewChange m) {
+            onStartViewChange(from, m);
+        } else if (message instanceof DoViewChange m) {
+            onDoViewChange(from, m);
+        } else if (message instanceof StartView m) {
+            onStartView(from, m);
+        } else if (message instanceof GetState m) {
+            onGetState(from, m);
+        } else if (message instanceof NewState m) {
+            onNewState(from, m);
+        } else if (message instanceof Recovery m) {
+            onRecovery(from, m);
+        } else if (message instanceof RecoveryResponse m) {
+            onRecoveryResponse(from, m);
+        } else {
+            drop("unknown message type " + message.getClass().getSimpleName());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Normal operation.
+
+    private void onRequest(Request request) {
+        if (status != Status.NORMAL || !isPrimary() || abdicated || transferView > view) {
+            int hint = status == Status.NORMAL && !isPrimary() ? config.primaryOf(view) : -1;
+            reply(request, Outcome.NOT_PRIMARY, null, hint);
+            return;
+        }
+        switch (clients.judge(request.clientId(), request.requestNumber())) {
+            case DUPLICATE -> {
+                ClientTable.Session session = clients.session(request.clientId());
+                reply(request, Outcome.OK, session.result(), self);
+                return;
+            }
+            case STALE -> {
+                reply(request, Outcome.STALE_REQUEST, null, self);
+                return;
+            }
+            case SESSION_EXPIRED, EXECUTE -> {
+                // SESSION_EXPIRED is decided when applied, so that every replica decides it at the same op.
+            }
+        }
+        for (Request pending : localPending.values()) {
+            if (pending.clientId() == request.clientId() && pending.requestNumber() == request.requestNumber()) {
+                return; // already in the log; its reply comes when it commits
+            }
+        }
+        long op = log.lastOp() + 1;
+        LogEntry entry = new LogEntry(view, op, request.clientId(), request.requestNumber(), request.command());
+        log.append(entry);
+        ackedOp[self] = op;
+        effects.persist.add(new Effects.AppendEntries(List.of(entry)));
+        localPending.put(op, request);
+        for (int r = 0; r < replicaCount; r++) {
+            if (r != self) send(r, new Prepare(view, op, commit, entry));
+        }
+        advancePrimaryCommit();
+    }
+
+    private void onPrepare(int from, Prepare m) {
+        if (ignoreFromOldView(m.view())) return;
+        if (m.entry().op() != m.op() || m.commit() < 0 || from != config.primaryOf(m.view())) {
+            drop("Prepare inconsistent: op " + m.op() + ", entry op " + m.entry().op() + ", from " + from);
+            return;
+        }
+        if (m.view() > view || status != Status.NORMAL) {
+            learnNewerView(m.view(), from);
+            return;
+        }
+        if (isPrimary()) {
+            drop("Prepare for own view " + view + " from " + from);
+            return;
+        }
+        heardPrimary();
+        long op = log.lastOp();
+        if (m.op() == op + 1) {
+            log.append(m.entry());
+            effects.persist.add(new Effects.AppendEntries(List.of(m.entry())));
+            send(from, new PrepareOk(view, m.op()));
+        } else if (m.op() <= op) {
+            send(from, new PrepareOk(view, op)); // a retransmission: our PrepareOk may have been lost
+        } else {
+            requestState(from); // a gap: fetch what we missed
+        }
+        advanceBackupCommit(m.commit());
+    }
+
+    private void onPrepareOk(int from, PrepareOk m) {
+        if (status != Status.NORMAL || !isPrimary() || m.view() != view || transferView >= 0) return;
+        if (m.op() > log.lastOp()) {
+            drop("PrepareOk for op " + m.op() + " beyond primary's op " + log.lastOp());
+            return;
+        }
+        ackedOp[from] = Math.max(ackedOp[from], m.op());
+        advancePrimaryCommit();
+    }
+
+    private void onCommit(int from, Commit m) {
+        if (ignoreFromOldView(m.view())) return;
+        if (from != config.primaryOf(m.view())) {
+            drop("Commit for view " + m.view() + " from non-primary " + from);
+            return;
+        }
+        if (m.view() > view || status != Status.NORMAL) {
+            learnNewerView(m.view(), from);
+            return;
+        }
+        if (isPrimary()) return;
+        heardPrimary();
+        if (m.commit() > log.lastOp()) requestState(from);
+        advanceBackupCommit(m.commit());
+    }
+
+    /** The primary commits the highest op that a quorum (itself included) holds in this view. */
+    private void advancePrimaryCommit() {
+        long[] sorted = ackedOp.clone();
+        Arrays.sort(sorted);
+        long quorumOp = sorted[replicaCount - quorum];
+        if (quorumOp > commit) {
+            commit = quorumOp;
+            applyCommitted();
+        }
+    }
+
+    private void advanceBackupCommit(long primaryCommit) {
+        long newCommit = Math.min(primaryCommit, log.lastOp());
+        if (newCommit > commit) {
+            commit = newCommit;
+            applyCommitted();
+        }
+    }
+
+    private void applyCommitted() {
+        while (applied < commit) {
+            LogEntry entry = log.get(applied + 1);
+            applied++;
+            byte[] result;
+            boolean duplicate;
+            Outcome outcome;
+            switch (clients.judge(entry.clientId(), entry.requestNumber())) {
+                case EXECUTE -> {
+                    result = stateMachine.apply(entry.op(), entry.command());
+                    clients.record(entry.clientId(), entry.requestNumber(), result, entry.op());
+                    duplicate = false;
+                    outcome = Outcome.OK;
+                }
+                case DUPLICATE -> {
+                    result = clients.session(entry.clientId()).result();
+                    duplicate = true;
+                    outcome = Outcome.OK;
+                }
+                case STALE -> {
+                    result = null;
+                    duplicate = true;
+                    outcome = Outcome.STALE_REQUEST;
+                }
+                default -> {
+                    result = null;
+                    duplicate = true;
+                    outcome = Outcome.SESSION_EXPIRED;
+                }
+            }
+            effects.committed.add(new Effects.Committed(entry, result, duplicate, view));
+            Request request = localPending.remove(entry.op());
+            if (request != null) reply(request, outcome, result, self);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Connectivity.
+
+    private void onPing(int from, Ping m) {
+        send(from, new Pong(view, status, commit, quorumConnected(), m.sendTick()));
+        observePeer(from, m.view(), m.status(), m.commit());
+    }
+
+
+    private void onPong(int from, Pong m) {
+        connectivity.onPong(from, m.echoTick(), now);
+        observePeer(from, m.view(), m.status(), m.commit());
+    }
+
+    /** What a peer's ping or pong tells us: a newer view to catch up with, or committed ops we lack. */
+    private void observePeer(int from, long peerView, Status peerStatus, long peerCommit) {
+        highestPeerViewSeen = Math.max(highestPeerViewSeen, peerView);
+        if (status == Status.NORMAL && isPrimary() && peerStatus == Status.VIEW_CHANGE && peerView > view
+                && peerStuckAboveSinceTick < 0) {
+            peerStuckAboveSinceTick = now;
+        }
+        if (status == Status.RECOVERING || peerStatus != Status.NORMAL) return;
+        if (peerView > view) {
+            learnNewerView(peerView, from);
+        } else if (peerView == view && status == Status.NORMAL && !isPrimary() && peerCommit > log.lastOp()) {
+            requestState(from);
+        }
+    }
+
+    public boolean quorumConnected() {
+        return connectivity.quorumConnected(now, quorum);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Timeouts.
+
+    private void onTick() {
+        if (now - lastPingTick >= config.heartbeatTicks()) {
+            lastPingTick = now;
+            boolean qc = quorumConnected();
+            for (int r = 0; r < replicaCount; r++) {
+                if (r != self) send(r, new Ping(view, status, commit, qc, now));
+            }
+        }
+        switch (status) {
+            case RECOVERING -> {
+                if (now >= recoveryDeadlineTick) startRecovery();
+            }
+            case NORMAL -> {
+                if (isPrimary()) onPrimaryTick(); else onBackupTick();
+            }
+            case VIEW_CHANGE -> onViewChangeTick();
+        }
+        if (preVoteView >= 0 && now >= preVoteDeadlineTick) preVoteView = -1;
+    }
+
+    private void onPrimaryTick() {
+        boolean qc = quorumConnected();
+        if (qc) {
+            notQuorumConnectedSinceTick = -1;
+            abdicated = false;
+        } else if (config.quorumConnectedRules()) {
+            if (notQuorumConnectedSinceTick < 0) notQuorumConnectedSinceTick = now;
+            if (!abdicated && now - notQuorumConnectedSinceTick >= config.electionTimeoutTicks()) {
+                abdicate();
+            }
+        }
+        if (abdicated) return;
+        if (config.quorumConnectedRules() && peerStuckAboveSinceTick >= 0
+                && now - peerStuckAboveSinceTick >= config.viewChangeTimeoutTicks()) {
+            // A peer promised a higher view whose change never completed; it will not accept our view's
+            // operations again. Move the whole group to a view above it, led by us, so that it rejoins.
+            peerStuckAboveSinceTick = -1;
+            if (highestPeerViewSeen > view) campaign();
+        }
+        if (now - lastCommitSentTick >= config.heartbeatTicks()) {
+            lastCommitSentTick = now;
+            for (int r = 0; r < replicaCount; r++) {
+                if (r == self) continue;
+                if (ackedOp[r] < log.lastOp()) {
+                    // Retransmit the first operation this backup has not acknowledged; its PrepareOk tells us
+                    // how far it really is, and a gap makes it fetch the rest by state transfer.
+                    LogEntry next = log.get(Math.max(ackedOp[r], 0) + 1);
+                    send(r, new Prepare(view, next.op(), commit, next));
+                } else {
+                    send(r, new Commit(view, commit));
+                }
+            }
+        }
+    }
+
+    private void abdicate() {
+        abdicated = true;
+        // Requests waiting here will not complete while we do not serve; their clients retry elsewhere.
+        for (Request request : localPending.values()) reply(request, Outcome.NOT_PRIMARY, null, -1);
+        localPending.clear();
+    }
+
+    private void onBackupTick() {
+        if (transferView >= 0 && now - transferRequestedTick >= config.transferRetryTicks()) {
+            transferView = -1; // let the next Prepare, Commit or Pong ask again, perhaps someone else
+        }
+        if (now >= electionDeadlineTick) {
+            campaign();
+            resetElectionDeadline();
+        }
+    }
+
+    private void onViewChangeTick() {
+        if (config.primaryOf(view) == self && now - lastCommitSentTick >= config.heartbeatTicks()) {
+            // Candidate: repeat StartViewChange so that lost messages do not stall the view change.
+            lastCommitSentTick = now;
+            broadcast(new StartViewChange(view, quorumConnected()));
+        } else if (!config.quorumConnectedRules() && now - lastCommitSentTick >= config.heartbeatTicks()) {
+            lastCommitSentTick = now;
+            broadcast(new StartViewChange(view, quorumConnected()));
+            if (doViewChangeSent) send(config.primaryOf(view), myDoViewChange());
+        }
+        if (now >= viewChangeDeadlineTick) {
+            viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
+            campaign();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Election (DESIGN section 3).
+
+    /** A replica that gave up on its primary or on a view change tries to move to a view that can start. */
+    private void campaign() {
+        if (!config.quorumConnectedRules()) {
+            enterViewChange(view + 1); // plain VR: the next view, whoever its primary is
+            broadcast(new StartViewChange(view, quorumConnected()));
+            countStartViewChange(self);
+            return;
+        }
+        if (!quorumConnected() || transferView >= 0) return;
+        long candidateView = nextViewLedBySelf();
+        preVoteView = candidateView;
+        Arrays.fill(preVoteGranted, false);
+        preVoteGranted[self] = true;
+        preVoteDeadlineTick = now + config.viewChangeTimeoutTicks();
+        broadcast(new PreVote(candidateView, true));
+        countPreVotes();
+    }
+
+    private long nextViewLedBySelf() {
+        long v = Math.max(view, highestPeerViewSeen) + 1;
+        while (config.primaryOf(v) != self) v++;
+        return v;
+    }
+
+    /** Would this replica join a view change to {@code candidateView} led by a candidate with this QC flag? */
+    private boolean wouldJoin(int candidate, long candidateView, boolean candidateQuorumConnected) {
+        if (status == Status.RECOVERING || candidateView <= view || !candidateQuorumConnected) return false;
+        // Our own healthy primary may move its group to a higher view (see onPrimaryTick).
+        boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
+        return ownPrimary || !hearingHealthyPrimary();
+    }
+
+    /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
+    private boolean hearingHealthyPrimary() {
+        if (status != Status.NORMAL) return false;
+        if (isPrimary()) return !abdicated && quorumConnected();
+        return now - lastHeardPrimaryTick <= config.electionTimeoutTicks();
+    }
+
+    private void onPreVote(int from, PreVote m) {
+        if (config.primaryOf(m.view()) != from) {
+            drop("PreVote for view " + m.view() + " from " + from + ", who does not lead it");
+            return;
+        }
+        send(from, new PreVoteReply(m.view(), config.quorumConnectedRules() && wouldJoin(from, m.view(), m.candidateQuorumConnected())));
+    }
+
+    private void onPreVoteReply(int from, PreVoteReply m) {
+        if (m.view() != preVoteView || !m.granted()) return;
+        preVoteGranted[from] = true;
+        countPreVotes();
+    }
+
+    private void countPreVotes() {
+        int yes = 0;
+        for (boolean granted : preVoteGranted) if (granted) yes++;
+        if (yes < quorum || preVoteView <= view || status == Status.RECOVERING) return;
+        long candidateView = preVoteView;
+        preVoteView = -1;
+        enterViewChange(candidateView);
+        doViewChanges[self] = myDoViewChange();
+        lastCommitSentTick = now;
+        broadcast(new StartViewChange(view, true));
+        maybeStartView();
+    }
+
+    private void enterViewChange(long newView) {
+        if (newView <= view) throw new InvariantViolation(self, view, log.lastOp(), "view change to old view " + newView);
+        view = newView;
+        status = Status.VIEW_CHANGE;
+        viewChangeStartTick = now;
+        viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
+        Arrays.fill(doViewChanges, null);
+        Arrays.fill(startViewChangeFrom, false);
+        doViewChangeSent = false;
+        transferView = -1;
+        abdicated = false;
+        notQuorumConnectedSinceTick = -1;
+        failLocalPending();
+        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+    }
+
+    private void onStartViewChange(int from, StartViewChange m) {
+        if (config.quorumConnectedRules()) {
+            if (config.primaryOf(m.view()) != from) {
+                drop("StartViewChange for view " + m.view() + " from " + from + ", who does not lead it");
+                return;
+            }
+            if (m.view() == view && status == Status.VIEW_CHANGE) {
+                send(from, myDoViewChange()); // the candidate repeats itself: our answer may have been lost
+                return;
+            }
+            if (!wouldJoin(from, m.view(), m.senderQuorumConnected())) return;
+            enterViewChange(m.view());
+            doViewChangeSent = true;
+            send(from, myDoViewChange());
+            return;
+        }
+        // Plain VR: join any higher view change; send DoViewChange once f others started it too.
+        if (status == Status.RECOVERING || m.view() < view) return;
+        if (m.view() > view || status == Status.NORMAL && m.view() == view) {
+            if (m.view() == view) return; // our view already started
+            enterViewChange(m.view());
+            broadcast(new StartViewChange(view, quorumConnected()));
+            countStartViewChange(self);
+        }
+        countStartViewChange(from);
+    }
+
+    private void countStartViewChange(int from) {
+        startViewChangeFrom[from] = true;
+        int count = 0;
+        for (boolean b : startViewChangeFrom) if (b) count++;
+        if (count >= quorum && !doViewChangeSent) {
+            doViewChangeSent = true;
+            int newPrimary = config.primaryOf(view);
+            if (newPrimary == self) {
+                doViewChanges[self] = myDoViewChange();
+                maybeStartView();
+            } else {
+                send(newPrimary, myDoViewChange());
+            }
+        }
+    }
+
+    private DoViewChange myDoViewChange() {
+        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, log.after(0));
+    }
+
+    private void onDoViewChange(int from, DoViewChange m) {
+        if (!validLog(m.log(), 0, m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()) {
+            drop("DoViewChange with an inconsistent log from " + from);
+            return;
+        }
+        if (config.primaryOf(m.view()) != self || status == Status.RECOVERING || m.view() < view) return;
+        if (m.view() > view) {
+            if (config.quorumConnectedRules()) return; // we did not start this view change; a stale candidate of ours
+            enterViewChange(m.view());
+            broadcast(new StartViewChange(view, quorumConnected()));
+            countStartViewChange(self);
+        }
+        if (status != Status.VIEW_CHANGE) return;
+        doViewChanges[from] = m;
+        if (doViewChanges[self] == null && config.quorumConnectedRules()) doViewChanges[self] = myDoViewChange();
+        maybeStartView();
+    }
+
+    /** With a quorum of DoViewChange messages, start the view with the best log: largest last normal view, then op. */
+    private void maybeStartView() {
+        int count = 0;
+        DoViewChange best = null;
+        long maxCommit = commit;
+        for (DoViewChange d : doViewChanges) {
+            if (d == null) continue;
+            count++;
+            maxCommit = Math.max(maxCommit, d.commit());
+            if (best == null || d.lastNormalView() > best.lastNormalView()
+                    || d.lastNormalView() == best.lastNormalView() && d.op() > best.op()) {
+                best = d;
+            }
+        }
+        if (count < quorum || best == null) return;
+        if (best.op() < maxCommit) {
+            throw new InvariantViolation(self, view, log.lastOp(), "chosen log ends at op " + best.op()
+                    + " below the highest commit-number " + maxCommit);
+        }
+        replaceLog(best.log());
+        lastNormalView = view;
+        status = Status.NORMAL;
+        viewChangesCompleted++;
+        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        becomePrimary();
+        List<LogEntry> entries = log.after(0);
+        for (int r = 0; r < replicaCount; r++) {
+            if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, entries));
+        }
+        commit = Math.max(commit, maxCommit);
+        applyCommitted();
+    }
+
+    private void becomePrimary() {
+        Arrays.fill(ackedOp, 0);
+        ackedOp[self] = log.lastOp();
+        Arrays.fill(doViewChanges, null);
+        abdicated = false;
+        notQuorumConnectedSinceTick = -1;
+        peerStuckAboveSinceTick = -1;
+        lastCommitSentTick = now - config.heartbeatTicks(); // announce ourselves on the next tick
+        transferView = -1;
+    }
+
+    private void onStartView(int from, StartView m) {
+        if (config.primaryOf(m.view()) != from || !validLog(m.log(), 0, m.op()) || m.commit() > m.op()) {
+            drop("StartView inconsistent from " + from);
+            return;
+        }
+        if (status == Status.RECOVERING || m.view() < view || m.view() == view && status == Status.NORMAL) return;
+        adoptView(m.view(), m.log(), m.commit());
+        send(from, new PrepareOk(view, log.lastOp()));
+    }
+
+    /** Becomes a backup in {@code newView} with the primary's whole log. */
+    private void adoptView(long newView, List<LogEntry> newLog, long newCommit) {
+        replaceLog(newLog);
+        view = newView;
+        lastNormalView = newView;
+        status = Status.NORMAL;
+        transferView = -1;
+        preVoteView = -1;
+        failLocalPending();
+        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        heardPrimary();
+        advanceBackupCommit(newCommit);
+    }
+
+    /** Replaces the log, checking that no committed entry changes. */
+    private void replaceLog(List<LogEntry> newLog) {
+        if (newLog.size() < commit) {
+            throw new InvariantViolation(self, view, log.lastOp(), "new log of " + newLog.size()
+                    + " entries would drop committed op " + commit);
+        }
+        for (long op = 1; op <= commit; op++) {
+            if (!log.get(op).equals(newLog.get((int) op - 1))) {
+                throw new InvariantViolation(self, view, log.lastOp(), "new log changes committed op " + op
+                        + ": " + log.get(op) + " -> " + newLog.get((int) op - 1));
+            }
+        }
+        log.replace(newLog);
+        effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // State transfer.
+
+    /** Is this message from a view we have left (or are leaving through state transfer)? */
+    private boolean ignoreFromOldView(long messageView) {
+        return status == Status.RECOVERING || messageView < view || transferView >= 0 && messageView < transferView;
+    }
+
+    /**
+     * We learned that view {@code newView} started without us. Keep only committed entries and fetch the
+     * rest from a replica in that view; adopt the view only when the transfer completed, so that a log with a
+     * missing suffix never claims the new view as its last normal view.
+     */
+    private void learnNewerView(long newView, int source) {
+        if (transferView >= newView && now - transferRequestedTick < config.transferRetryTicks()) return;
+        if (log.lastOp() > commit) {
+            log.truncateAfter(commit);
+            effects.persist.add(new Effects.TruncateAfter(commit));
+        }
+        if (status == Status.NORMAL && isPrimary()) {
+            // A deposed primary: stop serving; what it holds above its commit-number was just dropped.
+            Arrays.fill(ackedOp, 0);
+            ackedOp[self] = log.lastOp();
+            abdicate();
+        }
+        transferView = newView;
+        transferRequestedTick = now;
+        send(source, new GetState(newView, log.lastOp()));
+    }
+
+    /** Same view, but we lack entries: ask {@code source} for everything after our last op. */
+    private void requestState(int source) {
+        if (transferView >= 0 && now - transferRequestedTick < config.transferRetryTicks()) return;
+        transferView = view;
+        transferRequestedTick = now;
+        send(source, new GetState(view, log.lastOp()));
+    }
+
+    private void onGetState(int from, GetState m) {
+        if (status != Status.NORMAL || m.view() > view || m.op() < 0) return;
+        if (m.view() == view && m.op() >= log.lastOp()) return; // nothing newer to give
+        long afterOp = Math.min(m.op(), log.lastOp());
+        send(from, new NewState(view, afterOp, log.lastOp(), commit, log.after(afterOp)));
+    }
+
+    private void onNewState(int from, NewState m) {
+        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.commit() > m.op()) {
+            drop("NewState inconsistent from " + from);
+            return;
+        }
+        if (status == Status.RECOVERING || m.view() < view) return;
+        boolean sameView = m.view() == view && status == Status.NORMAL;
+        if (!sameView && config.primaryOf(m.view()) == self) {
+            drop("NewState for view " + m.view() + " which only this replica can start");
+            return;
+        }
+        if (!sameView) {
+            // Adopting a newer view: everything above our commit-number may differ from that view's log.
+            if (log.lastOp() > commit) {
+                log.truncateAfter(commit);
+                effects.persist.add(new Effects.TruncateAfter(commit));
+            }
+        }
+        if (m.afterOp() > log.lastOp()) {
+            transferView = -1; // answer to an older request; ask again
+            return;
+        }
+        List<LogEntry> appended = new ArrayList<>();
+        for (LogEntry e : m.entries()) {
+            if (e.op() <= log.lastOp()) {
+                if (e.op() <= commit && !e.equals(log.get(e.op()))) {
+                    throw new InvariantViolation(self, view, log.lastOp(), "NewState from " + from
+                            + " differs at committed op " + e.op());
+                }
+                continue;
+            }
+            log.append(e);
+            appended.add(e);
+        }
+        if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended)));
+        transferView = -1;
+        if (!sameView) {
+            view = m.view();
+            lastNormalView = m.view();
+            status = Status.NORMAL;
+            preVoteView = -1;
+            failLocalPending();
+            effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        }
+        if (from == config.primaryOf(view)) heardPrimary();
+        send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
+        advanceBackupCommit(m.commit());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Recovery (diskless mode, or a corrupt disk).
+
+    private void startRecovery() {
+        recoveryNonce = random.nextLong();
+        recoveryDeadlineTick = now + config.transferRetryTicks();
+        Arrays.fill(recoveryResponses, null);
+        refusal = "recovering: asked all peers for the state (nonce " + Long.toHexString(recoveryNonce)
+                + "), serving nothing until " + quorum + " of them answer including the primary";
+        broadcast(new Recovery(recoveryNonce));
+    }
+
+    private void onRecovery(int from, Recovery m) {
+        if (status != Status.NORMAL) return;
+        if (isPrimary()) {
+            send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, log.after(0)));
+        } else {
+            send(from, new RecoveryResponse(view, m.nonce(), -1, -1, null));
+        }
+    }
+
+    private void onRecoveryResponse(int from, RecoveryResponse m) {
+        if (m.log() != null && (!validLog(m.log(), 0, m.op()) || m.commit() > m.op())) {
+            drop("RecoveryResponse inconsistent from " + from);
+            return;
+        }
+        if (status != Status.RECOVERING || m.nonce() != recoveryNonce) return;
+        recoveryResponses[from] = m;
+        int count = 0;
+        long latestView = -1;
+        for (RecoveryResponse r : recoveryResponses) {
+            if (r == null) continue;
+            count++;
+            latestView = Math.max(latestView, r.view());
+        }
+        RecoveryResponse primary = recoveryResponses[config.primaryOf(latestView)];
+        boolean havePrimary = primary != null && primary.view() == latestView && primary.log() != null;
+        if (count < quorum || !havePrimary) {
+            refusal = "recovering: " + count + " of " + quorum + " answers" + (havePrimary ? "" : ", none from the primary of view " + latestView)
+                    + "; serving nothing (if more than " + (replicaCount - quorum)
+                    + " replicas lost their memory at once, the state cannot be recovered safely and an operator must decide)";
+            return;
+        }
+        log.replace(primary.log());
+        effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+        view = latestView;
+        lastNormalView = latestView;
+        status = Status.NORMAL;
+        refusal = "";
+        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        resetElectionDeadline();
+        heardPrimary();
+        send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
+        advanceBackupCommit(primary.commit());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Helpers.
+
+    private boolean validLog(List<LogEntry> entries, long afterOp, long lastOp) {
+        if (entries == null || lastOp < afterOp || afterOp < 0 || entries.size() != lastOp - afterOp) return false;
+        long expected = afterOp + 1;
+        for (LogEntry e : entries) {
+            if (e == null || e.op() != expected++) return false;
+        }
+        return true;
+    }
+
+    private void heardPrimary() {
+        lastHeardPrimaryTick = now;
+        resetElectionDeadline();
+    }
+
+    private void resetElectionDeadline() {
+        electionDeadlineTick = randomizedDeadline(config.electionTimeoutTicks());
+    }
+
+    /** now + timeout + a random back-off of up to one more timeout, so that candidates rarely collide. */
+    private long randomizedDeadline(int timeoutTicks) {
+        return now + timeoutTicks + random.nextInt(timeoutTicks + 1);
+    }
+
+    private void failLocalPending() {
+        for (Request request : localPending.values()) reply(request, Outcome.NOT_PRIMARY, null, -1);
+        localPending.clear();
+    }
+
+    private void reply(Request request, Outcome outcome, byte[] result, int primaryHint) {
+        effects.replies.add(new Effects.Reply(request.clientId(), request.requestNumber(), outcome, result, primaryHint));
+    }
+
+    private void send(int to, Message message) {
+        effects.messages.add(new Effects.Outbound(to, message));
+    }
+
+    private void broadcast(Message message) {
+        for (int r = 0; r < replicaCount; r++) {
+            if (r != self) send(r, message);
+        }
+    }
+
+    private void drop(String reason) {
+        droppedMessages++;
+        lastDropReason = reason;
+    }
+
+    private Effects drain() {
+        Effects out = effects;
+        effects = new Effects();
+        return out;
+    }
+
+    private void checkInvariants(Status statusBefore, long viewBefore) {
+        long op = log.lastOp();
+        if (commit > op) fail("commit-number " + commit + " > op-number " + op);
+        if (applied > commit) fail("applied " + applied + " > commit-number " + commit);
+        if (lastNormalView > view) fail("last normal view " + lastNormalView + " > view " + view);
+        if (view < viewBefore) fail("view went back from " + viewBefore + " to " + view);
+        if (status == Status.NORMAL && lastNormalView != view) fail("normal status but last normal view " + lastNormalView);
+        if (status == Status.VIEW_CHANGE && lastNormalView >= view) fail("view change to " + view + " from last normal view " + lastNormalView);
+        if (status == Status.RECOVERING && statusBefore != Status.RECOVERING) fail("entered recovering status from " + statusBefore);
+        if (statusBefore == Status.RECOVERING && status == Status.VIEW_CHANGE) fail("left recovering status for a view change");
+        if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op) fail("primary's own ack " + ackedOp[self] + " != op " + op);
+        if (transferView >= 0 && transferView < view) fail("transfer to view " + transferView + " below view " + view);
+    }
+
+    private void fail(String what) {
+        throw new InvariantViolation(self, view, log.lastOp(), what);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Status (read-only; for the driver, operators and tests).
+
+    public int self() { return self; }
+    public long view() { return view; }
+    public long lastNormalView() { return lastNormalView; }
+    public Status status() { return status; }
+    public long opNumber() { return log.lastOp(); }
+    public long commitNumber() { return commit; }
+    public long now() { return now; }
+    public int primary() { return config.primaryOf(view); }
+    public ReplicaConfig config() { return config; }
+
+    /** True while this replica is the primary of its view in normal status and serving (not abdicated). */
+    public boolean isServingPrimary() {
+        return status == Status.NORMAL && isPrimary() && !abdicated;
+    }
+
+    private boolean isPrimary() {
+        return config.primaryOf(view) == self;
+    }
+
+    public boolean connectedTo(int peer) {
+        return connectivity.connected(peer, now);
+    }
+
+    /** The log entry at {@code op}, 1 to {@link #opNumber()}. */
+    public LogEntry entry(long op) {
+        return log.get(op);
+    }
+
+    /** Why this replica refuses to serve (empty while it serves). */
+    public String refusal() {
+        return status == Status.RECOVERING ? refusal : abdicated ? "abdicated: primary not quorum-connected" : "";
+    }
+
+    public long droppedMessages() { return droppedMessages; }
+    public String lastDropReason() { return lastDropReason; }
+    public long viewChangesCompleted() { return viewChangesCompleted; }
+
+    @Override
+    public String toString() {
+        return "Replica[" + self + " " + status + " view=" + view + " lnv=" + lastNormalView + " op=" + log.lastOp()
+                + " commit=" + commit + (isPrimary() && status == Status.NORMAL ? " primary" + (abdicated ? "(abdicated)" : "") : "")
+                + " qc=" + quorumConnected() + "]";
+    }
+}

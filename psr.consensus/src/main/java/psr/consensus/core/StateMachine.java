@@ -1,0 +1,19 @@
+package psr.consensus.core;
+
+/**
+ * The replicated state machine the core applies committed operations to.
+ *
+ * <p>It must be deterministic: the same commands in the same order give the same results and state on every
+ * replica. It is called only from the thread that drives the {@link Replica}; it must not block.
+ */
+public interface StateMachine {
+
+    /**
+     * Applies one committed command.
+     *
+     * @param op      the operation's op-number; calls come in increasing, gap-free order
+     * @param command the command; the caller keeps ownership, do not keep or modify it
+     * @return the result returned to the client; owned by the core afterwards
+     */
+    byte[] apply(long op, byte[] command);
+}

@@ -1,0 +1,209 @@
+package psr.consensus.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import psr.api.osal.DurableStorage;
+import psr.consensus.core.Effects;
+import psr.consensus.core.LogEntry;
+
+/**
+ * A replica's durable state (view state and log) in a {@link DurableStorage}, in the format described in
+ * {@code FORMAT.md} beside this class. Every record carries a CRC-32C; loading detects a torn tail (an
+ * unsynced append cut short by a crash, dropped) and corruption (a complete record whose checksum or
+ * sequence is wrong, reported so that the replica recovers from its peers instead of trusting it).
+ *
+ * <p>Not thread-safe: the replica's event loop owns it. Every method may block on the device.
+ */
+public final class ReplicaStore {
+    static final String VIEW_FILE = "view";
+    static final String LOG_FILE = "log";
+    static final int VIEW_MAGIC = 0x50535256; // "PSRV"
+    static final int VIEW_FORMAT = 1;
+    static final int VIEW_RECORD_BYTES = 4 + 4 + 8 + 8 + 4;
+    static final int LOG_HEADER_BYTES = 8;
+    static final int ENTRY_FIXED_BYTES = 8 * 4 + 4;
+    /** The largest log record accepted when reading; anything larger is corruption, not a reason to allocate. */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+    /** What was found on disk. */
+    public record Loaded(boolean empty, long view, long lastNormalView, List<LogEntry> log, boolean corrupt,
+            String problem, long tornBytesDropped) {}
+
+    private final DurableStorage storage;
+    /** Byte offset of each log record: offsets.get(i) is where op i + 1 starts. */
+    private final ArrayList<Long> offsets = new ArrayList<>();
+    private long logLength;
+    private boolean logDirty;
+
+    public ReplicaStore(DurableStorage storage) {
+        this.storage = storage;
+    }
+
+    /** Reads the view state and log. A torn tail is cut off durably; corruption is reported, not repaired. */
+    public Loaded load() throws IOException {
+        offsets.clear();
+        logLength = 0;
+        byte[] viewBytes = storage.read(VIEW_FILE);
+        byte[] logBytes = storage.read(LOG_FILE);
+        if (viewBytes == null && logBytes == null) return new Loaded(true, 0, 0, List.of(), false, "", 0);
+        if (viewBytes == null) return new Loaded(false, 0, 0, List.of(), true, "log present but view state missing", 0);
+        ByteBuffer v = ByteBuffer.wrap(viewBytes);
+        if (viewBytes.length != VIEW_RECORD_BYTES || v.getInt() != VIEW_MAGIC || v.getInt() != VIEW_FORMAT
+                || crc(viewBytes, 0, VIEW_RECORD_BYTES - 4) != ByteBuffer.wrap(viewBytes, VIEW_RECORD_BYTES - 4, 4).getInt()) {
+            return new Loaded(false, 0, 0, List.of(), true, "view state record corrupt (" + viewBytes.length + " bytes)", 0);
+        }
+        long view = v.getLong();
+        long lastNormalView = v.getLong();
+        if (view < 0 || lastNormalView < 0 || lastNormalView > view) {
+            return new Loaded(false, 0, 0, List.of(), true, "view state impossible: view " + view + ", last normal " + lastNormalView, 0);
+        }
+        List<LogEntry> log = new ArrayList<>();
+        if (logBytes == null) logBytes = new byte[0];
+        int pos = 0;
+        String problem = "";
+        boolean corrupt = false;
+        while (pos < logBytes.length) {
+            if (logBytes.length - pos < LOG_HEADER_BYTES) break; // torn header
+            ByteBuffer h = ByteBuffer.wrap(logBytes, pos, LOG_HEADER_BYTES);
+            int length = h.getInt();
+            int checksum = h.getInt();
+            if (length < ENTRY_FIXED_BYTES || length > MAX_RECORD_BYTES) {
+                if (logBytes.length - pos - LOG_HEADER_BYTES < ENTRY_FIXED_BYTES) break; // torn
+                corrupt = true;
+                problem = "log record at byte " + pos + " has impossible length " + length;
+                break;
+            }
+            if (logBytes.length - pos - LOG_HEADER_BYTES < length) break; // torn payload
+            int payload = pos + LOG_HEADER_BYTES;
+            if (crc(logBytes, payload, length) != checksum) {
+                corrupt = true;
+                problem = "log record at byte " + pos + " (op " + (log.size() + 1) + ") fails its CRC-32C";
+                break;
+            }
+            LogEntry entry = decodeEntry(ByteBuffer.wrap(logBytes, payload, length), length);
+            if (entry == null || entry.op() != log.size() + 1) {
+                corrupt = true;
+                problem = "log record at byte " + pos + " is not op " + (log.size() + 1);
+                break;
+            }
+            log.add(entry);
+            offsets.add((long) pos);
+            pos += LOG_HEADER_BYTES + length;
+        }
+        long torn = corrupt ? 0 : logBytes.length - pos;
+        logLength = pos;
+        if (torn > 0) storage.truncate(LOG_FILE, pos);
+        return new Loaded(false, view, lastNormalView, log, corrupt, problem, torn);
+    }
+
+    /** Carries out a batch of persistence effects; durable when it returns if {@code sync}. */
+    public void apply(List<Effects.PersistOp> ops, boolean sync) throws IOException {
+        for (Effects.PersistOp op : ops) {
+            if (op instanceof Effects.AppendEntries a) {
+                append(a.entries());
+            } else if (op instanceof Effects.TruncateAfter t) {
+                truncateAfter(t.op());
+            } else if (op instanceof Effects.ReplaceLog r) {
+                replaceLog(r.entries());
+            } else if (op instanceof Effects.SaveViewState v) {
+                saveViewState(v.view(), v.lastNormalView());
+            }
+        }
+        if (sync) sync();
+    }
+
+    /** Removes everything: the replica starts over (it must then recover from its peers). */
+    public void wipe() throws IOException {
+        storage.delete(LOG_FILE);
+        storage.delete(VIEW_FILE);
+        offsets.clear();
+        logLength = 0;
+        logDirty = false;
+    }
+
+    private void append(List<LogEntry> entries) throws IOException {
+        for (LogEntry e : entries) {
+            if (e.op() != offsets.size() + 1) {
+                throw new IllegalStateException("persisted log ends at op " + offsets.size() + ", cannot append op " + e.op());
+            }
+            byte[] record = encodeRecord(e);
+            storage.append(LOG_FILE, record, 0, record.length);
+            offsets.add(logLength);
+            logLength += record.length;
+        }
+        logDirty = true;
+    }
+
+    private void truncateAfter(long op) throws IOException {
+        if (op >= offsets.size()) return;
+        long cut = offsets.get((int) op);
+        sync(); // appends before the cut must not reappear after it
+        storage.truncate(LOG_FILE, cut);
+        while (offsets.size() > op) offsets.remove(offsets.size() - 1);
+        logLength = cut;
+    }
+
+    private void replaceLog(List<LogEntry> entries) throws IOException {
+        offsets.clear();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long length = 0;
+        for (LogEntry e : entries) {
+            byte[] record = encodeRecord(e);
+            offsets.add(length);
+            length += record.length;
+            out.write(record, 0, record.length);
+        }
+        storage.replace(LOG_FILE, out.toByteArray());
+        logLength = length;
+        logDirty = false;
+    }
+
+    private void saveViewState(long view, long lastNormalView) throws IOException {
+        // The log must be durable first: a view state claiming a new last normal view over a log whose
+        // suffix could still vanish is exactly the state that loses committed operations.
+        sync();
+        ByteBuffer b = ByteBuffer.allocate(VIEW_RECORD_BYTES);
+        b.putInt(VIEW_MAGIC).putInt(VIEW_FORMAT).putLong(view).putLong(lastNormalView);
+        b.putInt(crc(b.array(), 0, VIEW_RECORD_BYTES - 4));
+        storage.replace(VIEW_FILE, b.array());
+    }
+
+    private void sync() throws IOException {
+        if (logDirty) {
+            storage.sync(LOG_FILE);
+            logDirty = false;
+        }
+    }
+
+    static byte[] encodeRecord(LogEntry e) {
+        int length = ENTRY_FIXED_BYTES + e.command().length;
+        ByteBuffer b = ByteBuffer.allocate(LOG_HEADER_BYTES + length);
+        b.putInt(length).putInt(0);
+        b.putLong(e.view()).putLong(e.op()).putLong(e.clientId()).putLong(e.requestNumber());
+        b.putInt(e.command().length).put(e.command());
+        b.putInt(4, crc(b.array(), LOG_HEADER_BYTES, length));
+        return b.array();
+    }
+
+    private static LogEntry decodeEntry(ByteBuffer b, int length) {
+        long view = b.getLong();
+        long op = b.getLong();
+        long clientId = b.getLong();
+        long requestNumber = b.getLong();
+        int commandLength = b.getInt();
+        if (commandLength != length - ENTRY_FIXED_BYTES || view < 0 || op < 1 || clientId == 0 || requestNumber < 1) return null;
+        byte[] command = new byte[commandLength];
+        b.get(command);
+        return new LogEntry(view, op, clientId, requestNumber, command);
+    }
+
+    static int crc(byte[] data, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(data, offset, length);
+        return (int) crc.getValue();
+    }
+}
