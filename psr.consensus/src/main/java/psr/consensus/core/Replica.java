@@ -63,6 +63,11 @@ public final class Replica {
     private long notQuorumConnectedSinceTick = -1;
     /** A primary that stayed non-QC for an election timeout stops serving until it is QC again. */
     private boolean abdicated;
+    /**
+     * A primary that learned that a newer view started without it: it truncated its log to its commit-number
+     * and waits for state transfer. It serves nothing and counts as no primary at all, until its view changes.
+     */
+    private boolean deposed;
     private long lastCommitSentTick;
     /** Requests submitted here that are in the log but not yet applied: op-number to request. */
     private final TreeMap<Long, Request> localPending = new TreeMap<>();
@@ -260,7 +265,7 @@ public final class Replica {
     // Normal operation.
 
     private void onRequest(Request request) {
-        if (status != Status.NORMAL || !isPrimary() || abdicated || transferView > view) {
+        if (!isServingPrimary()) {
             int hint = status == Status.NORMAL && !isPrimary() ? config.primaryOf(view) : -1;
             reply(request, Outcome.NOT_PRIMARY, null, hint);
             return;
@@ -325,7 +330,7 @@ public final class Replica {
     }
 
     private void onPrepareOk(int from, PrepareOk m) {
-        if (status != Status.NORMAL || !isPrimary() || m.view() != view || transferView >= 0) return;
+        if (!isServingPrimary() || m.view() != view) return;
         if (m.op() > log.lastOp()) {
             drop("PrepareOk for op " + m.op() + " beyond primary's op " + log.lastOp());
             return;
@@ -454,7 +459,7 @@ public final class Replica {
                 if (now >= recoveryDeadlineTick) startRecovery();
             }
             case NORMAL -> {
-                if (isPrimary()) onPrimaryTick(); else onBackupTick();
+                if (isPrimary() && !deposed) onPrimaryTick(); else onBackupTick();
             }
             case VIEW_CHANGE -> onViewChangeTick();
         }
@@ -567,7 +572,7 @@ public final class Replica {
     /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
     private boolean hearingHealthyPrimary() {
         if (status != Status.NORMAL) return false;
-        if (isPrimary()) return !abdicated && quorumConnected();
+        if (isPrimary()) return !deposed && !abdicated && quorumConnected();
         return now - lastHeardPrimaryTick <= config.electionTimeoutTicks();
     }
 
@@ -608,6 +613,7 @@ public final class Replica {
         Arrays.fill(startViewChangeFrom, false);
         doViewChangeSent = false;
         transferView = -1;
+        deposed = false;
         abdicated = false;
         notQuorumConnectedSinceTick = -1;
         failLocalPending();
@@ -740,6 +746,7 @@ public final class Replica {
         lastNormalView = newView;
         status = Status.NORMAL;
         transferView = -1;
+        deposed = false;
         preVoteView = -1;
         failLocalPending();
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
@@ -782,11 +789,12 @@ public final class Replica {
             log.truncateAfter(commit);
             effects.persist.add(new Effects.TruncateAfter(commit));
         }
-        if (status == Status.NORMAL && isPrimary()) {
-            // A deposed primary: stop serving; what it holds above its commit-number was just dropped.
+        if (status == Status.NORMAL && isPrimary() && !deposed) {
+            // What it held above its commit-number was just dropped; it must not serve or answer as primary.
+            deposed = true;
             Arrays.fill(ackedOp, 0);
             ackedOp[self] = log.lastOp();
-            abdicate();
+            failLocalPending();
         }
         transferView = newView;
         transferRequestedTick = now;
@@ -802,7 +810,7 @@ public final class Replica {
     }
 
     private void onGetState(int from, GetState m) {
-        if (status != Status.NORMAL || m.view() > view || m.op() < 0) return;
+        if (status != Status.NORMAL || deposed || m.view() > view || m.op() < 0) return;
         if (m.view() == view && m.op() >= log.lastOp()) return; // nothing newer to give
         long afterOp = Math.min(m.op(), log.lastOp());
         send(from, new NewState(view, afterOp, log.lastOp(), commit, log.after(afterOp)));
@@ -848,6 +856,7 @@ public final class Replica {
             view = m.view();
             lastNormalView = m.view();
             status = Status.NORMAL;
+            deposed = false;
             preVoteView = -1;
             failLocalPending();
             effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
@@ -864,13 +873,15 @@ public final class Replica {
         recoveryNonce = random.nextLong();
         recoveryDeadlineTick = now + config.transferRetryTicks();
         Arrays.fill(recoveryResponses, null);
-        refusal = "recovering: asked all peers for the state (nonce " + Long.toHexString(recoveryNonce)
-                + "), serving nothing until " + quorum + " of them answer including the primary";
+        if (refusal.isEmpty()) {
+            refusal = "recovering: asked all peers for the state, serving nothing until " + quorum
+                    + " of them answer including the primary";
+        }
         broadcast(new Recovery(recoveryNonce));
     }
 
     private void onRecovery(int from, Recovery m) {
-        if (status != Status.NORMAL) return;
+        if (status != Status.NORMAL || deposed) return;
         if (isPrimary()) {
             send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, log.after(0)));
         } else {
@@ -979,7 +990,7 @@ public final class Replica {
         if (status == Status.VIEW_CHANGE && lastNormalView >= view) fail("view change to " + view + " from last normal view " + lastNormalView);
         if (status == Status.RECOVERING && statusBefore != Status.RECOVERING) fail("entered recovering status from " + statusBefore);
         if (statusBefore == Status.RECOVERING && status == Status.VIEW_CHANGE) fail("left recovering status for a view change");
-        if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op) fail("primary's own ack " + ackedOp[self] + " != op " + op);
+        if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op && !deposed) fail("primary's own ack " + ackedOp[self] + " != op " + op);
         if (transferView >= 0 && transferView < view) fail("transfer to view " + transferView + " below view " + view);
     }
 
@@ -1002,7 +1013,7 @@ public final class Replica {
 
     /** True while this replica is the primary of its view in normal status and serving (not abdicated). */
     public boolean isServingPrimary() {
-        return status == Status.NORMAL && isPrimary() && !abdicated;
+        return status == Status.NORMAL && isPrimary() && !abdicated && !deposed;
     }
 
     private boolean isPrimary() {
@@ -1020,7 +1031,9 @@ public final class Replica {
 
     /** Why this replica refuses to serve (empty while it serves). */
     public String refusal() {
-        return status == Status.RECOVERING ? refusal : abdicated ? "abdicated: primary not quorum-connected" : "";
+        if (status == Status.RECOVERING) return refusal;
+        if (deposed) return "deposed: a newer view started; catching up by state transfer";
+        return abdicated ? "abdicated: primary not quorum-connected" : "";
     }
 
     public long droppedMessages() { return droppedMessages; }

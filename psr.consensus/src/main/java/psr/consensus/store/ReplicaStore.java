@@ -24,7 +24,7 @@ public final class ReplicaStore {
     static final int VIEW_MAGIC = 0x50535256; // "PSRV"
     static final int VIEW_FORMAT = 1;
     static final int VIEW_RECORD_BYTES = 4 + 4 + 8 + 8 + 4;
-    static final int LOG_HEADER_BYTES = 8;
+    static final int LOG_HEADER_BYTES = 12;
     static final int ENTRY_FIXED_BYTES = 8 * 4 + 4;
     /** The largest log record accepted when reading; anything larger is corruption, not a reason to allocate. */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -71,8 +71,15 @@ public final class ReplicaStore {
             ByteBuffer h = ByteBuffer.wrap(logBytes, pos, LOG_HEADER_BYTES);
             int length = h.getInt();
             int checksum = h.getInt();
+            int headerChecksum = h.getInt();
+            // A crash keeps a prefix of what was appended, so a complete header is exactly what was written:
+            // if its own checksum fails, the disk changed it.
+            if (crc(logBytes, pos, 8) != headerChecksum) {
+                corrupt = true;
+                problem = "log record header at byte " + pos + " (op " + (log.size() + 1) + ") fails its CRC-32C";
+                break;
+            }
             if (length < ENTRY_FIXED_BYTES || length > MAX_RECORD_BYTES) {
-                if (logBytes.length - pos - LOG_HEADER_BYTES < ENTRY_FIXED_BYTES) break; // torn
                 corrupt = true;
                 problem = "log record at byte " + pos + " has impossible length " + length;
                 break;
@@ -182,10 +189,11 @@ public final class ReplicaStore {
     static byte[] encodeRecord(LogEntry e) {
         int length = ENTRY_FIXED_BYTES + e.command().length;
         ByteBuffer b = ByteBuffer.allocate(LOG_HEADER_BYTES + length);
-        b.putInt(length).putInt(0);
+        b.putInt(length).putInt(0).putInt(0);
         b.putLong(e.view()).putLong(e.op()).putLong(e.clientId()).putLong(e.requestNumber());
         b.putInt(e.command().length).put(e.command());
         b.putInt(4, crc(b.array(), LOG_HEADER_BYTES, length));
+        b.putInt(8, crc(b.array(), 0, 8));
         return b.array();
     }
 

@@ -65,6 +65,7 @@ public final class Cluster {
         SimKv kv;
         int incarnation;
         boolean crashDuringNextPersist;
+        boolean logCorrupted;
 
         Node(int id) {
             this.id = id;
@@ -205,6 +206,7 @@ public final class Cluster {
     private void checkSafety(Node node) {
         Replica r = node.replica;
         if (r == null) return;
+        if (r.status() == Status.NORMAL) node.logCorrupted = false;
         for (long op = checkedCommit[node.id] + 1; op <= r.commitNumber(); op++) {
             LogEntry entry = r.entry(op);
             LogEntry first = committed.putIfAbsent(op, entry);
@@ -274,6 +276,7 @@ public final class Cluster {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            node.logCorrupted = loaded.corrupt(); // untrusted until recovery rewrites it
             if (loaded.empty() || loaded.corrupt()) {
                 replica = Replica.recover(config(id), node.kv, replicaRandom(node));
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
@@ -289,7 +292,15 @@ public final class Cluster {
 
     /** Flips a bit in replica {@code id}'s synced log (it is read only at the next restart). */
     public boolean corruptLog(int id) {
-        return nodes[id].storage.corrupt("log", random);
+        boolean done = nodes[id].storage.corrupt("log", random);
+        nodes[id].logCorrupted |= done;
+        if (done) log("corrupt log of " + id);
+        return done;
+    }
+
+    /** True when replica {@code id} is down with a corrupt log that no recovery has rewritten yet. */
+    public boolean downWithCorruptLog(int id) {
+        return !nodes[id].up() && nodes[id].logCorrupted;
     }
 
     public void cut(int a, int b) { network.cut(a, b); log("cut " + a + " <-> " + b); }
@@ -297,7 +308,19 @@ public final class Cluster {
     public void restore(int a, int b) { network.restore(a, b); log("restore " + a + " <-> " + b); }
     public void isolate(int id) { network.isolate(id); log("isolate " + id); }
     public void onlyLinks(int[][] pairs) { network.onlyLinks(pairs); log("only links " + java.util.Arrays.deepToString(pairs)); }
-    public void heal() { network.healAll(); network.setFaults(0, 0, 1, 2); log("heal"); }
+    /** Ends every network fault (cuts, loss, duplication, long delays) and cancels crashes armed for a replica's next write. */
+    public void heal() {
+        network.healAll();
+        network.setFaults(0, 0, 1, 2);
+        for (Node node : nodes) node.crashDuringNextPersist = false;
+        log("heal");
+    }
+
+    /** Restores every cut link; loss, duplication and delay stay as they are. */
+    public void healLinks() {
+        network.healAll();
+        log("heal links");
+    }
 
     // ------------------------------------------------------------------------------------------------
     // Observations.
