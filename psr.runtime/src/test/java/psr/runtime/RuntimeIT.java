@@ -1,0 +1,246 @@
+package psr.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Starts the packaged runtime jar as a child process, the way an operator does, and talks to its shell
+ * through stdin. Every wait is bounded; every process is destroyed after the test.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RuntimeIT {
+
+    static final long WAIT_MILLIS = 60_000;
+    static final Path JAR = Path.of(System.getProperty("psr.runtime.jar", "target/psr-runtime.jar"));
+
+    @TempDir
+    Path temp;
+
+    private final List<Node> nodes = new ArrayList<>();
+
+    @AfterEach
+    void destroyAll() throws InterruptedException {
+        for (Node node : nodes) {
+            node.process.destroy();
+            if (!node.process.waitFor(15, TimeUnit.SECONDS)) {
+                node.process.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void helpPrintsTheOptions() throws Exception {
+        Node node = start(List.of("--help"));
+        assertEquals(0, node.exitCode());
+        assertTrue(node.output().contains("--data DIR"), node.output());
+        assertTrue(node.output().contains("--log-level LEVEL"), node.output());
+    }
+
+    @Test
+    void aMissingDataDirectoryIsAUsageError() throws Exception {
+        Node node = start(List.of());
+        assertEquals(Launcher.EXIT_USAGE, node.exitCode());
+        assertTrue(node.output().contains("psr: no data directory: give --data DIR"), node.output());
+    }
+
+    @Test
+    void aRunningNodeLocksItsDataDirectoryInstallsDeployedBundlesAndConfigurations() throws Exception {
+        Path data = temp.resolve("node1");
+        Path deploy = data.resolve("deploy");
+        Node node = start(List.of("--data", data.toString(), "--log-level", "INFO"));
+        node.await("PSR runtime started: ");
+        assertTrue(node.output().contains("data directory : " + data), node.output());
+        assertTrue(node.output().contains("deploy folder  : " + deploy), node.output());
+        assertTrue(node.output().contains("log file       : " + data.resolve("logs/psr.log")), node.output());
+
+        // A second runtime on the same data directory refuses and changes nothing there.
+        List<String> before = listing(data);
+        String lockBefore = Files.readString(data.resolve(Launcher.LOCK_FILE));
+        Node second = start(List.of("--data", data.toString()));
+        assertEquals(Launcher.EXIT_LOCKED, second.exitCode(), second.output());
+        assertTrue(second.output().contains("psr: data directory " + data + " is in use by another PSR runtime"),
+                second.output());
+        assertEquals(before, listing(data));
+        assertEquals(lockBefore, Files.readString(data.resolve(Launcher.LOCK_FILE)));
+
+        // The storage component waits for its configuration; a .cfg dropped into the deploy folder makes one.
+        node.command("scr:list");
+        node.await(Pattern.quote("psr.osal.linux.storage in bundle ") + "\\d+ .* enabled, 0 instances");
+        Path storage = temp.resolve("storage");
+        dropIn(deploy, "psr.osal.linux.storage-main.cfg",
+                ("psr.storage = main\ndirectory = " + storage + "\n").getBytes(StandardCharsets.UTF_8));
+        node.await(Pattern.quote("storage 'main' ready in " + storage));
+        node.command("scr:list");
+        node.await("State:ACTIVE, PID\\(s\\): \\[psr.osal.linux.storage~main\\]");
+
+        // A bundle jar dropped in is installed and started; removed, it is uninstalled.
+        dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle"));
+        node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent STARTED");
+        node.command("lb");
+        node.await("\\|Active +\\| +\\d+\\|PSR drop-in test bundle \\(1\\.0\\.0\\)");
+        Files.delete(deploy.resolve("dropin.jar"));
+        node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UNINSTALLED");
+
+        // The log file holds what the console showed.
+        String logged = Files.readString(data.resolve("logs/psr.log"));
+        assertTrue(logged.contains("storage 'main' ready in " + storage), logged);
+        assertTrue(logged.contains("BundleEvent UNINSTALLED"), logged);
+
+        node.command("stop 0");
+        assertEquals(0, node.exitCode(), node.output());
+        assertTrue(node.output().contains("PSR runtime stopped"), node.output());
+    }
+
+    @Test
+    void aPropertiesFileGivesTheDirectoriesAndPassesFrameworkProperties() throws Exception {
+        Path config = temp.resolve("conf/node.properties");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, "psr.data = ../nodeX\npsr.deploy = ../dropbox\npsr.log.level = warn\n"
+                + "psr.itest.marker = x\n");
+        Node refused = start(List.of("--config", config.toString()));
+        assertEquals(Launcher.EXIT_USAGE, refused.exitCode());
+        assertTrue(refused.output().contains("unknown property 'psr.itest.marker'"), refused.output());
+
+        Files.writeString(config, "psr.data = ../nodeX\npsr.deploy = ../dropbox\npsr.log.level = warn\n"
+                + "org.osgi.framework.os.name = VxWorks\n");
+        Node node = start(List.of("--config", config.toString()));
+        node.await("PSR runtime started: ");
+        assertTrue(node.output().contains("data directory : " + temp.resolve("nodeX")), node.output());
+        assertTrue(node.output().contains("deploy folder  : " + temp.resolve("dropbox")), node.output());
+        assertTrue(node.output().contains("(level WARN)"), node.output());
+        assertTrue(Files.isRegularFile(temp.resolve("nodeX/logs/psr.log")));
+        node.command("lb");
+        node.await("PSR OSAL for Linux");
+        // -D and file properties reach the framework (issue 5 selects the OSAL backend by this one).
+        node.command("$.context property org.osgi.framework.os.name");
+        node.await("\\bVxWorks\\b");
+        node.command("stop 0");
+        assertEquals(0, node.exitCode(), node.output());
+    }
+
+    private static byte[] bundle(String symbolicName, String name) throws IOException {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", symbolicName);
+        main.putValue("Bundle-Name", name);
+        main.putValue("Bundle-Version", "1.0.0");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
+            jar.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Writes beside the folder, then moves in, so the watcher never sees a half-written file. */
+    private void dropIn(Path deploy, String fileName, byte[] content) throws IOException {
+        Path staged = Files.write(temp.resolve(fileName), content);
+        Files.move(staged, deploy.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    private Node start(List<String> arguments) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(JAR.toAbsolutePath().toString());
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command).directory(temp.toFile()).redirectErrorStream(true).start();
+        Node node = new Node(process);
+        nodes.add(node);
+        return node;
+    }
+
+    /** One child runtime: its merged stdout/stderr collected by a reader thread, its stdin as the shell. */
+    static final class Node {
+        final Process process;
+        private final StringBuffer output = new StringBuffer();
+        private final Thread reader;
+
+        Node(Process process) {
+            this.process = process;
+            this.reader = new Thread(() -> {
+                try (InputStream in = process.getInputStream()) {
+                    byte[] buffer = new byte[8192];
+                    for (int n; (n = in.read(buffer)) > 0;) {
+                        output.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException e) {
+                    output.append("\n[reader: ").append(e).append("]\n");
+                }
+            }, "runtime-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String output() {
+            return output.toString();
+        }
+
+        void command(String line) throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        }
+
+        void await(String regex) throws InterruptedException {
+            Pattern pattern = Pattern.compile(regex);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+            while (!pattern.matcher(output.toString()).find()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no output matching /" + regex + "/ within " + WAIT_MILLIS
+                            + " ms; output so far:\n" + output);
+                }
+                if (!process.isAlive() && !reader.isAlive() && !pattern.matcher(output.toString()).find()) {
+                    throw new AssertionError("the runtime exited (" + process.exitValue()
+                            + ") without output matching /" + regex + "/; output:\n" + output);
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        int exitCode() throws InterruptedException {
+            if (!process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the runtime did not exit within " + WAIT_MILLIS + " ms; output:\n" + output);
+            }
+            reader.join(WAIT_MILLIS);
+            return process.exitValue();
+        }
+    }
+
+    static {
+        if (!Files.isRegularFile(JAR)) {
+            throw new UncheckedIOException(new IOException("no runtime jar at " + JAR.toAbsolutePath()
+                    + "; run the integration-test phase (mvn verify), which packages it first"));
+        }
+    }
+}
