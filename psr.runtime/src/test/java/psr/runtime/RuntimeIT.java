@@ -97,10 +97,15 @@ class RuntimeIT {
         node.await("State:ACTIVE, PID\\(s\\): \\[psr.osal.linux.storage~main\\]");
 
         // A bundle jar dropped in is installed and started; removed, it is uninstalled.
-        dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle"));
+        dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle", "1.0.0"));
         node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent STARTED");
         node.command("lb");
         node.await("\\|Active +\\| +\\d+\\|PSR drop-in test bundle \\(1\\.0\\.0\\)");
+        // Replacing the jar updates the bundle in place.
+        dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle", "1.0.1"));
+        node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UPDATED");
+        node.command("lb");
+        node.await("\\|Active +\\| +\\d+\\|PSR drop-in test bundle \\(1\\.0\\.1\\)");
         Files.delete(deploy.resolve("dropin.jar"));
         node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UNINSTALLED");
 
@@ -141,14 +146,14 @@ class RuntimeIT {
         assertEquals(0, node.exitCode(), node.output());
     }
 
-    private static byte[] bundle(String symbolicName, String name) throws IOException {
+    private static byte[] bundle(String symbolicName, String name, String version) throws IOException {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         main.putValue("Bundle-ManifestVersion", "2");
         main.putValue("Bundle-SymbolicName", symbolicName);
         main.putValue("Bundle-Name", name);
-        main.putValue("Bundle-Version", "1.0.0");
+        main.putValue("Bundle-Version", version);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
             jar.closeEntry();
@@ -159,7 +164,8 @@ class RuntimeIT {
     /** Writes beside the folder, then moves in, so the watcher never sees a half-written file. */
     private void dropIn(Path deploy, String fileName, byte[] content) throws IOException {
         Path staged = Files.write(temp.resolve(fileName), content);
-        Files.move(staged, deploy.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staged, deploy.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static List<String> listing(Path dir) throws IOException {
