@@ -15,14 +15,20 @@ import psr.api.osal.DurableStorage;
  */
 public final class SimStorage implements DurableStorage {
 
+    /** A file's bytes: the first {@code syncedLength} are durable, the rest may vanish in a crash. */
     private static final class File {
-        byte[] synced = new byte[0];
-        byte[] unsynced = new byte[0];
+        byte[] data = new byte[64];
+        int length;
+        int syncedLength;
+
+        void write(byte[] src, int offset, int count) {
+            if (length + count > data.length) data = Arrays.copyOf(data, Math.max(data.length * 2, length + count));
+            System.arraycopy(src, offset, data, length, count);
+            length += count;
+        }
 
         byte[] all() {
-            byte[] out = Arrays.copyOf(synced, synced.length + unsynced.length);
-            System.arraycopy(unsynced, 0, out, synced.length, unsynced.length);
-            return out;
+            return Arrays.copyOf(data, length);
         }
     }
 
@@ -34,10 +40,7 @@ public final class SimStorage implements DurableStorage {
     @Override
     public void append(String name, byte[] data, int offset, int length) throws IOException {
         check(name);
-        File f = files.computeIfAbsent(name, n -> new File());
-        byte[] u = Arrays.copyOf(f.unsynced, f.unsynced.length + length);
-        System.arraycopy(data, offset, u, f.unsynced.length, length);
-        f.unsynced = u;
+        files.computeIfAbsent(name, n -> new File()).write(data, offset, length);
         bytesWritten += length;
     }
 
@@ -46,8 +49,7 @@ public final class SimStorage implements DurableStorage {
         check(name);
         File f = files.get(name);
         if (f == null) return;
-        f.synced = f.all();
-        f.unsynced = new byte[0];
+        f.syncedLength = f.length;
         syncs++;
     }
 
@@ -55,7 +57,8 @@ public final class SimStorage implements DurableStorage {
     public void replace(String name, byte[] content) throws IOException {
         check(name);
         File f = new File();
-        f.synced = content.clone();
+        f.write(content, 0, content.length);
+        f.syncedLength = f.length;
         files.put(name, f);
         bytesWritten += content.length;
         syncs++;
@@ -66,9 +69,8 @@ public final class SimStorage implements DurableStorage {
         check(name);
         File f = files.get(name);
         if (f == null) return;
-        byte[] all = f.all();
-        f.synced = Arrays.copyOf(all, (int) Math.min(length, all.length));
-        f.unsynced = new byte[0];
+        f.length = (int) Math.min(length, f.length);
+        f.syncedLength = f.length;
         syncs++;
     }
 
@@ -100,20 +102,19 @@ public final class SimStorage implements DurableStorage {
     /** A power failure: unsynced bytes are lost, or (torn) a random prefix of them survives. */
     public void crash(Random random, boolean tear) {
         for (File f : files.values()) {
-            if (tear && f.unsynced.length > 0) {
-                int keep = random.nextInt(f.unsynced.length);
-                f.synced = Arrays.copyOf(f.all(), f.synced.length + keep);
-            }
-            f.unsynced = new byte[0];
+            int unsynced = f.length - f.syncedLength;
+            int keep = tear && unsynced > 0 ? random.nextInt(unsynced) : 0;
+            f.length = f.syncedLength + keep;
+            f.syncedLength = f.length;
         }
     }
 
     /** Flips one bit of a synced byte of the named file; returns false if there is no such byte. */
     public boolean corrupt(String name, Random random) {
         File f = files.get(name);
-        if (f == null || f.synced.length == 0) return false;
-        int at = random.nextInt(f.synced.length);
-        f.synced[at] ^= (byte) (1 << random.nextInt(8));
+        if (f == null || f.syncedLength == 0) return false;
+        int at = random.nextInt(f.syncedLength);
+        f.data[at] ^= (byte) (1 << random.nextInt(8));
         return true;
     }
 
