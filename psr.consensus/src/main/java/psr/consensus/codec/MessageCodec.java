@@ -163,14 +163,14 @@ public final class MessageCodec {
         } else if (m instanceof PreVoteReply p) {
             w.nonNegative("view", p.view()).bool(p.granted());
         } else if (m instanceof StartViewChange s) {
-            w.nonNegative("view", s.view()).bool(s.senderQuorumConnected());
+            w.nonNegative("view", s.view()).bool(s.senderQuorumConnected()).nonNegative("commit", s.commit());
         } else if (m instanceof DoViewChange d) {
             w.nonNegative("view", d.view()).nonNegative("lastNormalView", d.lastNormalView());
-            w.nonNegative("op", d.op()).nonNegative("commit", d.commit());
+            w.nonNegative("op", d.op()).nonNegative("commit", d.commit()).nonNegative("afterOp", d.afterOp());
             w.entries("log", d.log());
         } else if (m instanceof StartView s) {
             w.nonNegative("view", s.view()).nonNegative("op", s.op()).nonNegative("commit", s.commit());
-            w.entries("log", s.log());
+            w.nonNegative("afterOp", s.afterOp()).entries("log", s.log());
         } else if (m instanceof GetState g) {
             w.nonNegative("view", g.view()).nonNegative("op", g.op());
         } else if (m instanceof NewState n) {
@@ -222,9 +222,10 @@ public final class MessageCodec {
         if (m instanceof PrepareOk || m instanceof Commit || m instanceof GetState) return 2 * 8;
         if (m instanceof Ping p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof Pong p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
-        if (m instanceof PreVote || m instanceof PreVoteReply || m instanceof StartViewChange) return 8 + 1;
-        if (m instanceof DoViewChange d) return 4 * 8 + listSize(type, "log", d.log());
-        if (m instanceof StartView s) return 3 * 8 + listSize(type, "log", s.log());
+        if (m instanceof PreVote || m instanceof PreVoteReply) return 8 + 1;
+        if (m instanceof StartViewChange) return 8 + 1 + 8;
+        if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log());
+        if (m instanceof StartView s) return 4 * 8 + listSize(type, "log", s.log());
         if (m instanceof NewState n) return 4 * 8 + listSize(type, "entries", n.entries());
         if (m instanceof Recovery) return 8;
         RecoveryResponse r = (RecoveryResponse) m;
@@ -409,20 +410,23 @@ public final class MessageCodec {
             }
             case START_VIEW_CHANGE -> {
                 long view = r.nonNegative("view");
-                yield new StartViewChange(view, r.bool("senderQuorumConnected"));
+                boolean qc = r.bool("senderQuorumConnected");
+                yield new StartViewChange(view, qc, r.nonNegative("commit"));
             }
             case DO_VIEW_CHANGE -> {
                 long view = r.nonNegative("view");
                 long lastNormalView = r.nonNegative("lastNormalView");
                 long op = r.nonNegative("op");
                 long commit = r.nonNegative("commit");
-                yield new DoViewChange(view, lastNormalView, op, commit, r.entries("log"));
+                long afterOp = r.nonNegative("afterOp");
+                yield new DoViewChange(view, lastNormalView, op, commit, afterOp, r.entries("log"));
             }
             case START_VIEW -> {
                 long view = r.nonNegative("view");
                 long op = r.nonNegative("op");
                 long commit = r.nonNegative("commit");
-                yield new StartView(view, op, commit, r.entries("log"));
+                long afterOp = r.nonNegative("afterOp");
+                yield new StartView(view, op, commit, afterOp, r.entries("log"));
             }
             case GET_STATE -> {
                 long view = r.nonNegative("view");

@@ -35,14 +35,24 @@ public sealed interface Message {
     /** Answer to {@link PreVote}. */
     record PreVoteReply(long view, boolean granted) implements Message {}
 
-    /** Starts the view change to {@code view}; sent by the candidate (QC rules) or by every replica (plain VR). */
-    record StartViewChange(long view, boolean senderQuorumConnected) implements Message {}
+    /**
+     * Starts the view change to {@code view}; sent by the candidate (QC rules) or by every replica (plain VR).
+     * {@code commit} is the sender's commit-number: answers need to carry only the log above it.
+     */
+    record StartViewChange(long view, boolean senderQuorumConnected, long commit) implements Message {}
 
-    /** To the new primary: my last normal view, op-number, commit-number and whole log. */
-    record DoViewChange(long view, long lastNormalView, long op, long commit, List<LogEntry> log) implements Message {}
+    /**
+     * To the new primary: my last normal view, op-number, commit-number, and my log entries after
+     * {@code afterOp} (the candidate's commit-number, or 0 to send the whole log).
+     */
+    record DoViewChange(long view, long lastNormalView, long op, long commit, long afterOp, List<LogEntry> log)
+            implements Message {}
 
-    /** New primary to all: the view has started with this log. */
-    record StartView(long view, long op, long commit, List<LogEntry> log) implements Message {}
+    /**
+     * New primary to all: the view has started with this log. Entries up to {@code afterOp} are committed and
+     * every replica that took part holds them; {@code log} holds the entries after it.
+     */
+    record StartView(long view, long op, long commit, long afterOp, List<LogEntry> log) implements Message {}
 
     /** Asks a replica in {@code view} for the log entries after {@code op}. */
     record GetState(long view, long op) implements Message {}

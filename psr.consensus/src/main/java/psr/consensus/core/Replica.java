@@ -86,6 +86,11 @@ public final class Replica {
     /** Plain VR only: which replicas sent StartViewChange for the current view. */
     private final boolean[] startViewChangeFrom;
     private boolean doViewChangeSent;
+    /**
+     * The candidate's commit-number when it sent StartViewChange: answers carry the log above it, and the
+     * candidate holds every (committed) entry up to it. 0 in plain VR, where DoViewChange carries the whole log.
+     */
+    private long viewChangeBaseOp;
 
     /** The highest view any peer reported in a ping or pong; a candidate campaigns above it. */
     private long highestPeerViewSeen;
@@ -522,11 +527,11 @@ public final class Replica {
         if (config.primaryOf(view) == self && now - lastCommitSentTick >= config.heartbeatTicks()) {
             // Candidate: repeat StartViewChange so that lost messages do not stall the view change.
             lastCommitSentTick = now;
-            broadcast(new StartViewChange(view, quorumConnected()));
+            broadcast(new StartViewChange(view, quorumConnected(), viewChangeBaseOp));
         } else if (!config.quorumConnectedRules() && now - lastCommitSentTick >= config.heartbeatTicks()) {
             lastCommitSentTick = now;
-            broadcast(new StartViewChange(view, quorumConnected()));
-            if (doViewChangeSent) send(config.primaryOf(view), myDoViewChange());
+            broadcast(new StartViewChange(view, quorumConnected(), 0));
+            if (doViewChangeSent) send(config.primaryOf(view), myDoViewChange(0));
         }
         if (now >= viewChangeDeadlineTick) {
             viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
@@ -541,7 +546,7 @@ public final class Replica {
     private void campaign() {
         if (!config.quorumConnectedRules()) {
             enterViewChange(view + 1); // plain VR: the next view, whoever its primary is
-            broadcast(new StartViewChange(view, quorumConnected()));
+            broadcast(new StartViewChange(view, quorumConnected(), 0));
             countStartViewChange(self);
             return;
         }
@@ -597,9 +602,10 @@ public final class Replica {
         long candidateView = preVoteView;
         preVoteView = -1;
         enterViewChange(candidateView);
-        doViewChanges[self] = myDoViewChange();
+        viewChangeBaseOp = commit;
+        doViewChanges[self] = myDoViewChange(viewChangeBaseOp);
         lastCommitSentTick = now;
-        broadcast(new StartViewChange(view, true));
+        broadcast(new StartViewChange(view, true, viewChangeBaseOp));
         maybeStartView();
     }
 
@@ -612,6 +618,7 @@ public final class Replica {
         Arrays.fill(doViewChanges, null);
         Arrays.fill(startViewChangeFrom, false);
         doViewChangeSent = false;
+        viewChangeBaseOp = 0;
         transferView = -1;
         deposed = false;
         abdicated = false;
@@ -627,13 +634,14 @@ public final class Replica {
                 return;
             }
             if (m.view() == view && status == Status.VIEW_CHANGE) {
-                send(from, myDoViewChange()); // the candidate repeats itself: our answer may have been lost
+                // The candidate repeats itself: our answer may have been lost.
+                send(from, myDoViewChange(Math.min(m.commit(), log.lastOp())));
                 return;
             }
             if (!wouldJoin(from, m.view(), m.senderQuorumConnected())) return;
             enterViewChange(m.view());
             doViewChangeSent = true;
-            send(from, myDoViewChange());
+            send(from, myDoViewChange(Math.min(m.commit(), log.lastOp())));
             return;
         }
         // Plain VR: join any higher view change; send DoViewChange once f others started it too.
@@ -641,7 +649,7 @@ public final class Replica {
         if (m.view() > view || status == Status.NORMAL && m.view() == view) {
             if (m.view() == view) return; // our view already started
             enterViewChange(m.view());
-            broadcast(new StartViewChange(view, quorumConnected()));
+            broadcast(new StartViewChange(view, quorumConnected(), 0));
             countStartViewChange(self);
         }
         countStartViewChange(from);
@@ -655,20 +663,20 @@ public final class Replica {
             doViewChangeSent = true;
             int newPrimary = config.primaryOf(view);
             if (newPrimary == self) {
-                doViewChanges[self] = myDoViewChange();
+                doViewChanges[self] = myDoViewChange(0);
                 maybeStartView();
             } else {
-                send(newPrimary, myDoViewChange());
+                send(newPrimary, myDoViewChange(0));
             }
         }
     }
 
-    private DoViewChange myDoViewChange() {
-        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, log.after(0));
+    private DoViewChange myDoViewChange(long afterOp) {
+        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, afterOp, log.after(afterOp));
     }
 
     private void onDoViewChange(int from, DoViewChange m) {
-        if (!validLog(m.log(), 0, m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()) {
+        if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()) {
             drop("DoViewChange with an inconsistent log from " + from);
             return;
         }
@@ -676,12 +684,13 @@ public final class Replica {
         if (m.view() > view) {
             if (config.quorumConnectedRules()) return; // we did not start this view change; a stale candidate of ours
             enterViewChange(m.view());
-            broadcast(new StartViewChange(view, quorumConnected()));
+            broadcast(new StartViewChange(view, quorumConnected(), 0));
             countStartViewChange(self);
         }
         if (status != Status.VIEW_CHANGE) return;
+        if (m.afterOp() > viewChangeBaseOp) return; // answers an older StartViewChange of ours (before a restart)
         doViewChanges[from] = m;
-        if (doViewChanges[self] == null && config.quorumConnectedRules()) doViewChanges[self] = myDoViewChange();
+        if (doViewChanges[self] == null && config.quorumConnectedRules()) doViewChanges[self] = myDoViewChange(viewChangeBaseOp);
         maybeStartView();
     }
 
@@ -690,10 +699,12 @@ public final class Replica {
         int count = 0;
         DoViewChange best = null;
         long maxCommit = commit;
+        long minCommit = commit;
         for (DoViewChange d : doViewChanges) {
             if (d == null) continue;
             count++;
             maxCommit = Math.max(maxCommit, d.commit());
+            minCommit = Math.min(minCommit, d.commit());
             if (best == null || d.lastNormalView() > best.lastNormalView()
                     || d.lastNormalView() == best.lastNormalView() && d.op() > best.op()) {
                 best = d;
@@ -704,15 +715,24 @@ public final class Replica {
             throw new InvariantViolation(self, view, log.lastOp(), "chosen log ends at op " + best.op()
                     + " below the highest commit-number " + maxCommit);
         }
-        replaceLog(best.log());
+        if (best.afterOp() > commit) {
+            throw new InvariantViolation(self, view, log.lastOp(), "chosen log starts after op " + best.afterOp()
+                    + " but this candidate holds committed entries only up to " + commit);
+        }
+        List<LogEntry> chosen = new ArrayList<>(log.lastOp() > 0 ? log.after(0).subList(0, (int) best.afterOp()) : List.of());
+        chosen.addAll(best.log());
+        replaceLog(chosen);
         lastNormalView = view;
         status = Status.NORMAL;
         viewChangesCompleted++;
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         becomePrimary();
-        List<LogEntry> entries = log.after(0);
+        // Every replica that sent a DoViewChange holds the committed entries up to its commit-number; send the
+        // rest. A replica further behind fetches what it lacks by state transfer.
+        long afterOp = Math.min(minCommit, log.lastOp());
+        List<LogEntry> entries = log.after(afterOp);
         for (int r = 0; r < replicaCount; r++) {
-            if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, entries));
+            if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, afterOp, entries));
         }
         commit = Math.max(commit, maxCommit);
         applyCommitted();
@@ -730,12 +750,19 @@ public final class Replica {
     }
 
     private void onStartView(int from, StartView m) {
-        if (config.primaryOf(m.view()) != from || !validLog(m.log(), 0, m.op()) || m.commit() > m.op()) {
+        if (config.primaryOf(m.view()) != from || !validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op()) {
             drop("StartView inconsistent from " + from);
             return;
         }
         if (status == Status.RECOVERING || m.view() < view || m.view() == view && status == Status.NORMAL) return;
-        adoptView(m.view(), m.log(), m.commit());
+        if (m.afterOp() > commit) {
+            // We may not hold the committed entries the message leaves out: fetch them, then adopt the view.
+            learnNewerView(m.view(), from);
+            return;
+        }
+        List<LogEntry> newLog = new ArrayList<>(log.after(0).subList(0, (int) m.afterOp()));
+        newLog.addAll(m.log());
+        adoptView(m.view(), newLog, m.commit());
         send(from, new PrepareOk(view, log.lastOp()));
     }
 

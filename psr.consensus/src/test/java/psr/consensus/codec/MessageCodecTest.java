@@ -78,14 +78,14 @@ class MessageCodecTest {
                 new PreVote(MAX, false),
                 new PreVoteReply(5, false),
                 new PreVoteReply(MAX, true),
-                new StartViewChange(6, true),
-                new StartViewChange(MAX, false),
-                new DoViewChange(7, 5, 3, 2, log(3, 5)),
-                new DoViewChange(0, 0, 0, 0, List.of()),
-                new DoViewChange(MAX, MAX, MAX, MAX, List.of(extreme, negativeClient)),
-                new StartView(8, 3, 3, log(3, 0)),
-                new StartView(8, 0, 0, List.of()),
-                new StartView(MAX, MAX, MAX, List.of(extreme)),
+                new StartViewChange(6, true, 0),
+                new StartViewChange(MAX, false, MAX),
+                new DoViewChange(7, 5, 3, 2, 0, log(3, 5)),
+                new DoViewChange(0, 0, 0, 0, 0, List.of()),
+                new DoViewChange(MAX, MAX, MAX, MAX, 0, List.of(extreme, negativeClient)),
+                new StartView(8, 3, 3, 0, log(3, 0)),
+                new StartView(8, 0, 0, 0, List.of()),
+                new StartView(MAX, MAX, MAX, 0, List.of(extreme)),
                 new GetState(9, 12),
                 new GetState(MAX, MAX),
                 new NewState(9, 1, 3, 2, log(3, 9).subList(1, 3)),
@@ -164,8 +164,8 @@ class MessageCodecTest {
         Object[][] table = {
                 {new Prepare(0, 1, 0, entry(1, 0)), 1}, {new PrepareOk(0, 0), 2}, {new Commit(0, 0), 3},
                 {new Ping(0, Status.NORMAL, 0, false, 0), 4}, {new Pong(0, Status.NORMAL, 0, false, 0), 5},
-                {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false), 8},
-                {new DoViewChange(0, 0, 0, 0, List.of()), 9}, {new StartView(0, 0, 0, List.of()), 10},
+                {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false, 0), 8},
+                {new DoViewChange(0, 0, 0, 0, 0, List.of()), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
                 {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, List.of()), 12}, {new Recovery(0), 13},
                 {new RecoveryResponse(0, 0, -1, -1, null), 14}};
         for (Object[] row : table) assertEquals(row[1], (int) CODEC.encode((Message) row[0])[0], row[0].toString());
@@ -188,10 +188,10 @@ class MessageCodecTest {
         assertEquals(27, CODEC.encode(new Pong(1, Status.NORMAL, 2, true, 3)).length);
         assertEquals(10, CODEC.encode(new PreVote(1, true)).length);
         assertEquals(10, CODEC.encode(new PreVoteReply(1, true)).length);
-        assertEquals(10, CODEC.encode(new StartViewChange(1, true)).length);
-        assertEquals(37, CODEC.encode(new DoViewChange(1, 1, 0, 0, List.of())).length);
-        assertEquals(37 + 3 * (36 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, log(3, 5))).length);
-        assertEquals(29, CODEC.encode(new StartView(1, 0, 0, List.of())).length);
+        assertEquals(18, CODEC.encode(new StartViewChange(1, true, 0)).length);
+        assertEquals(45, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of())).length);
+        assertEquals(45 + 3 * (36 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5))).length);
+        assertEquals(37, CODEC.encode(new StartView(1, 0, 0, 0, List.of())).length);
         assertEquals(17, CODEC.encode(new GetState(1, 2)).length);
         assertEquals(37 + 2 * 36, CODEC.encode(new NewState(1, 0, 2, 0, log(2, 0))).length);
         assertEquals(9, CODEC.encode(new Recovery(1)).length);
@@ -215,10 +215,10 @@ class MessageCodecTest {
         int max = MessageCodec.DEFAULT_LIMITS.maxCommandBytes();
         LogEntry big = entry(1, max);
         assertRoundTrips(CODEC, new Prepare(1, 1, 0, big));
-        assertRoundTrips(CODEC, new StartView(2, 3, 1, List.of(big, entry(2, max - 1), entry(3, 100_000))));
+        assertRoundTrips(CODEC, new StartView(2, 3, 1, 0, List.of(big, entry(2, max - 1), entry(3, 100_000))));
         assertRoundTrips(CODEC, new RecoveryResponse(2, 5, 3, 1, List.of(big, entry(2, 1), entry(3, max))));
         // Many entries.
-        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, log(70_000, 8)));
+        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, 0, log(70_000, 8)));
     }
 
     @Test
@@ -287,7 +287,7 @@ class MessageCodecTest {
             assertEquals("Pong: status code " + code + " at byte 9 is unknown; expected 0 (NORMAL), 1 (VIEW_CHANGE) or 2 (RECOVERING)",
                     rejects(bytes).getMessage());
         }
-        for (Message m : List.of(new PreVote(1, true), new PreVoteReply(1, true), new StartViewChange(1, false))) {
+        for (Message m : List.of(new PreVote(1, true), new PreVoteReply(1, true), new StartViewChange(1, false, 0))) {
             for (int b : new int[] {2, 0x80, 0xFF}) {
                 byte[] bytes = CODEC.encode(m);
                 bytes[9] = (byte) b;
@@ -314,9 +314,9 @@ class MessageCodecTest {
                 {new Pong(1, Status.NORMAL, 1, true, 1), new int[] {1, 10}},
                 {new PreVote(1, true), new int[] {1}},
                 {new PreVoteReply(1, true), new int[] {1}},
-                {new StartViewChange(1, true), new int[] {1}},
-                {new DoViewChange(1, 1, 1, 1, List.of()), new int[] {1, 9, 17, 25}},
-                {new StartView(1, 1, 1, List.of()), new int[] {1, 9, 17}},
+                {new StartViewChange(1, true, 0), new int[] {1, 10}},
+                {new DoViewChange(1, 1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25, 33}},
+                {new StartView(1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25}},
                 {new GetState(1, 1), new int[] {1, 9}},
                 {new NewState(1, 1, 1, 1, List.of()), new int[] {1, 9, 17, 25}},
                 {new RecoveryResponse(1, 1, 1, 1, List.of()), new int[] {1, 17, 25}}};
@@ -331,7 +331,7 @@ class MessageCodecTest {
             }
         }
         assertEquals("DoViewChange: lastNormalView -1 is negative; expected >= 0",
-                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, List.of()))).getMessage());
+                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, 0, List.of()))).getMessage());
         // A backup's RecoveryResponse (no log) carries -1, but not less.
         byte[] backup = CODEC.encode(new RecoveryResponse(1, 1, -1, -1, null));
         ByteBuffer.wrap(backup).putLong(17, -2);
@@ -356,8 +356,8 @@ class MessageCodecTest {
             ByteBuffer.wrap(bytes).putLong((int) c[0], (long) c[1]);
             assertEquals(c[2], rejects(bytes).getMessage());
         }
-        byte[] bytes = CODEC.encode(new StartView(1, 2, 0, log(2, 0)));
-        ByteBuffer.wrap(bytes).putLong(29 + 36 + 16, 0); // the second entry's client id
+        byte[] bytes = CODEC.encode(new StartView(1, 2, 0, 0, log(2, 0)));
+        ByteBuffer.wrap(bytes).putLong(37 + 36 + 16, 0); // the second entry's client id
         assertEquals("StartView: log[1].clientId is 0 (reserved); expected a non-zero id", rejects(bytes).getMessage());
         byte[] negative = CODEC.encode(new Prepare(1, 1, 0, entry(1, 3)));
         ByteBuffer.wrap(negative).putInt(57, -1);
@@ -373,10 +373,10 @@ class MessageCodecTest {
                 {new Ping(1, null, 0, true, 0), "Ping: status is null; expected a value"},
                 {new Pong(1, null, 0, true, 0), "Pong: status is null; expected a value"},
                 {new Prepare(1, 1, 0, null), "Prepare: entry is null; expected a log entry"},
-                {new DoViewChange(1, 0, 0, 0, null), "DoViewChange: log is null; expected a list (possibly empty)"},
-                {new StartView(1, 0, 0, null), "StartView: log is null; expected a list (possibly empty)"},
+                {new DoViewChange(1, 0, 0, 0, 0, null), "DoViewChange: log is null; expected a list (possibly empty)"},
+                {new StartView(1, 0, 0, 0, null), "StartView: log is null; expected a list (possibly empty)"},
                 {new NewState(1, 0, 0, 0, null), "NewState: entries is null; expected a list (possibly empty)"},
-                {new StartView(1, 0, 0, Arrays.asList(entry(1, 0), null)), "StartView: log[1] is null; expected a log entry"},
+                {new StartView(1, 0, 0, 0, Arrays.asList(entry(1, 0), null)), "StartView: log[1] is null; expected a log entry"},
                 {new PrepareOk(-1, 0), "PrepareOk: view -1 is negative; expected >= 0"},
                 {new GetState(0, Long.MIN_VALUE), "GetState: op " + Long.MIN_VALUE + " is negative; expected >= 0"},
                 {new RecoveryResponse(1, 1, -1, 0, List.of()), "RecoveryResponse: op -1 is negative; expected >= 0 when a log is present"},
@@ -392,7 +392,7 @@ class MessageCodecTest {
     @Test
     void limitsApplyInBothDirections() {
         MessageCodec small = new MessageCodec(new MessageCodec.Limits(1000, 65536, 100));
-        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, log(70_000, 0));
+        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, 0, log(70_000, 0));
         MessageCodec entriesLimited = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(1 << 24));
         MessageCodec entries65536 = new MessageCodec(new MessageCodec.Limits(1 << 24, 65536, 1024));
         byte[] encoded = entriesLimited.encode(tooLong);
@@ -408,18 +408,17 @@ class MessageCodecTest {
                 assertThrows(CodecException.class, () -> small.decode(CODEC.encode(bigCommand))).getMessage());
         assertRoundTrips(small, new Prepare(1, 1, 0, entry(1, 100)));
 
-        StartView bigMessage = new StartView(1, 30, 0, log(30, 10)); // 29 + 30 * 46 = 1409 bytes
-        assertEquals(1409, CODEC.encodedSize(bigMessage));
+        StartView bigMessage = new StartView(1, 30, 0, 0, log(30, 10)); // 37 + 30 * 46 = 1417 bytes
+        assertEquals(1417, CODEC.encodedSize(bigMessage));
         CodecException e = assertThrows(CodecException.class, () -> small.encode(bigMessage));
         assertTrue(e.getMessage().startsWith("StartView: encoded size exceeds the limit 1000 bytes"), e.getMessage());
-        assertEquals("message of 1409 bytes exceeds the limit 1000",
+        assertEquals("message of 1417 bytes exceeds the limit 1000",
                 assertThrows(CodecException.class, () -> small.decode(CODEC.encode(bigMessage))).getMessage());
-        StartView justFits = new StartView(1, 21, 0, log(21, 10)); // 29 + 21 * 46 = 995
-        assertRoundTrips(small, justFits);
-        MessageCodec exact = new MessageCodec(new MessageCodec.Limits(995, 65536, 100));
+        StartView justFits = new StartView(1, 21, 0, 0, log(21, 10)); // 37 + 21 * 46 = 1003
+        MessageCodec exact = new MessageCodec(new MessageCodec.Limits(1003, 65536, 100));
         assertRoundTrips(exact, justFits);
-        assertEquals("StartView: encoded size 1016 bytes exceeds the limit 995",
-                assertThrows(CodecException.class, () -> exact.encode(new StartView(1, 21, 0, log(21, 11)))).getMessage());
+        assertEquals("StartView: encoded size 1024 bytes exceeds the limit 1003",
+                assertThrows(CodecException.class, () -> exact.encode(new StartView(1, 21, 0, 0, log(21, 11)))).getMessage());
     }
 
     @Test
@@ -451,18 +450,18 @@ class MessageCodecTest {
     @Test
     void hugeDeclaredLengthsFailFastWithoutAllocating() {
         MessageCodec unlimited = new MessageCodec(new MessageCodec.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
-        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, List.of())), 37);
+        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of())), 45);
         byte[] prepareHeader = Arrays.copyOf(CODEC.encode(new Prepare(1, 1, 0, entry(1, 0))), 61);
         List<Object[]> cases = new ArrayList<>();
         for (int count : new int[] {Integer.MAX_VALUE, 1 << 20, 1_000_000, 3}) {
             byte[] bytes = dvcHeader.clone();
-            ByteBuffer.wrap(bytes).putInt(33, count);
+            ByteBuffer.wrap(bytes).putInt(41, count);
             bytes = concat(bytes, new byte[100]); // two entries' worth at most
             cases.add(new Object[] {unlimited, bytes, "DoViewChange: log length " + count + " needs at least "
                     + (long) count * 36 + " bytes but only 100 remain"});
         }
         byte[] dvc = dvcHeader.clone();
-        ByteBuffer.wrap(dvc).putInt(33, Integer.MAX_VALUE);
+        ByteBuffer.wrap(dvc).putInt(41, Integer.MAX_VALUE);
         cases.add(new Object[] {CODEC, dvc, "DoViewChange: log length 2147483647 exceeds the limit 1048576"});
         for (int length : new int[] {Integer.MAX_VALUE, 1 << 20, 10}) {
             byte[] bytes = prepareHeader.clone();

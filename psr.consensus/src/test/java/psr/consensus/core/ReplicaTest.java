@@ -169,8 +169,8 @@ class ReplicaTest {
         r.step(7, new PrepareOk(0, 1)); // no such replica
         r.step(2, new Prepare(0, 1, 0, entry(0, 1))); // only the primary of view 0 (replica 0) prepares
         r.step(0, new Prepare(0, 2, 0, entry(0, 1))); // op field and entry disagree
-        r.step(2, new DoViewChange(4, 0, 2, 0, List.of(entry(0, 1)))); // log shorter than its op-number
-        r.step(0, new StartView(3, 1, 2, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
+        r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)))); // log shorter than its op-number
+        r.step(0, new StartView(3, 1, 2, 0, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
         r.step(0, new NewState(0, 0, 2, 0, List.of(entry(0, 2)))); // entries do not follow afterOp
         assertEquals(6, r.droppedMessages());
         assertEquals(view, r.view());

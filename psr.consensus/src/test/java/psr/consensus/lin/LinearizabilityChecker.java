@@ -164,6 +164,8 @@ public final class LinearizabilityChecker {
         final Map<Long, int[]> pendingCasByExpected = new HashMap<>();  // key may be null (absent)
         final int[] pendingPuts;                                          // sorted by invoke time
         final Map<Long, long[]> needRet = new HashMap<>();
+        final Set<Long> observed = new HashSet<>();
+        final Long garbage;
         final Map<Long, long[]> needInvSuffixMin = new HashMap<>();
 
         // configuration
@@ -329,6 +331,22 @@ public final class LinearizabilityChecker {
                 z2[i] = rnd.nextLong();
             }
             remaining = m;
+
+            // values nobody can observe (no GET returns them, no CAS expects them) are interchangeable:
+            // they are all represented by one sentinel so the memoization merges such configurations
+            for (int i = 0; i < n; i++) {
+                History.Entry e = ent[i];
+                if (e.op().kind() == Op.Kind.CAS && e.op().expected() != null) {
+                    observed.add(e.op().expected());
+                } else if (e.op().kind() == Op.Kind.GET && e.result() != null) {
+                    observed.add((Long) e.result());
+                }
+            }
+            long g = Long.MIN_VALUE;
+            while (observed.contains(g)) {
+                g++;
+            }
+            garbage = g;
         }
 
         private static int[] toArray(List<Integer> l) {
@@ -340,6 +358,11 @@ public final class LinearizabilityChecker {
         }
 
         // ---- model ------------------------------------------------------------------------------
+
+        /** The value as the search sees it: unobservable values collapse into one sentinel. */
+        Long canon(long v) {
+            return observed.contains(v) ? Long.valueOf(v) : garbage;
+        }
 
         /** Whether completed operation {@code op} is possible when the register holds {@code s}. */
         boolean legal(int op, Long s) {
@@ -360,11 +383,11 @@ public final class LinearizabilityChecker {
             History.Entry e = ent[op];
             switch (e.op().kind()) {
                 case PUT:
-                    return e.op().value();
+                    return canon(e.op().value());
                 case GET:
                     return s;
                 default:
-                    return (Boolean) e.result() ? Long.valueOf(e.op().value()) : s;
+                    return (Boolean) e.result() ? canon(e.op().value()) : s;
             }
         }
 
@@ -519,7 +542,7 @@ public final class LinearizabilityChecker {
                                 if (ent[p].invokeTime() > f.minRet) {
                                     break;
                                 }
-                                long v = ent[p].op().value();
+                                Long v = canon(ent[p].op().value());
                                 if (!consumed(p) && !Objects.equals(v, s) && seen.add(v)) {
                                     chains.add(new int[] {p});
                                 }
@@ -531,7 +554,7 @@ public final class LinearizabilityChecker {
                                     if (ent[p].invokeTime() > f.minRet) {
                                         break;
                                     }
-                                    long v = ent[p].op().value();
+                                    Long v = canon(ent[p].op().value());
                                     if (!consumed(p) && !Objects.equals(v, s) && seen.add(v)) {
                                         chains.add(new int[] {p});
                                     }
@@ -556,7 +579,7 @@ public final class LinearizabilityChecker {
             for (int p : chain) {
                 Op op = ent[p].op();
                 if (op.kind() == Op.Kind.PUT || Objects.equals(v, op.expected())) {
-                    v = op.value();
+                    v = canon(op.value());
                 }
             }
             return v;
@@ -774,7 +797,8 @@ public final class LinearizabilityChecker {
                     for (int p : mv.chain) {
                         sb.append("    ").append(ent[p].describe()).append("   (pending, taken to have taken effect)\n");
                     }
-                    sb.append("    ").append(ent[mv.op].describe()).append("   => value ").append(show(mv.after))
+                    sb.append("    ").append(ent[mv.op].describe()).append("   => value ")
+                            .append(Objects.equals(mv.after, garbage) ? ent[mv.op].op().value() + " (never read)" : show(mv.after))
                             .append('\n');
                 }
             }
@@ -815,8 +839,8 @@ public final class LinearizabilityChecker {
             }
         }
 
-        static String show(Long v) {
-            return v == null ? "absent" : v.toString();
+        String show(Long v) {
+            return v == null ? "absent" : v.equals(garbage) ? "a value nobody reads" : v.toString();
         }
 
         void appendInvolved(StringBuilder sb) {
