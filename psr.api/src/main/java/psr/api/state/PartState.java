@@ -1,0 +1,41 @@
+package psr.api.state;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One part of the replicated state, as a service with the property {@code psr.part=<name>}.
+ *
+ * <p><b>Blocking.</b> No method blocks: writes and linearizable reads return a stage completed later, on a
+ * PSR thread that is not the replica's own (so dependent stages may take their time, but should not wait
+ * for this part to commit something else).
+ *
+ * <p><b>Durability.</b> When the stage of {@link #submit} completes normally, the operation is committed:
+ * held by a majority of replicas (on disk, in durable mode) and applied at the primary; it survives any
+ * failure of fewer than a majority. A stage that fails with {@link StateException} other than
+ * {@link OutcomeUnknownException} means it was not committed.
+ */
+@ProviderType
+public interface PartState {
+
+    /** The part's name. */
+    String part();
+
+    /**
+     * Replicates and applies {@code operation}. A replica that is not the primary forwards it to the primary
+     * or fails with {@link NotPrimaryException}, as configured.
+     */
+    CompletionStage<OperationResult> submit(Operation operation);
+
+    /** Reads one key with the given consistency; empty when absent. */
+    CompletionStage<Optional<Value>> read(String key, ReadConsistency consistency);
+
+    /** This replica's committed values of the keys starting with {@code prefix} (LOCAL consistency), sorted by key. */
+    Map<String, Value> readLocal(String prefix);
+
+    /** A snapshot of this replica's status. */
+    PartStatus status();
+}
