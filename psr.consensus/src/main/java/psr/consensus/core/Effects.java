@@ -35,8 +35,11 @@ public final class Effects {
         SESSION_EXPIRED
     }
 
-    /** The answer to a request submitted at this replica. */
-    public record Reply(long clientId, long requestNumber, Outcome outcome, byte[] result, int primaryHint) {}
+    /**
+     * The answer to a request submitted at this replica. {@code op} is where it executed (-1 unless OK) and
+     * {@code view} the replica's view when it answered.
+     */
+    public record Reply(long clientId, long requestNumber, Outcome outcome, byte[] result, int primaryHint, long op, long view) {}
 
     /** One change to durable state. */
     public sealed interface PersistOp {}

@@ -56,6 +56,8 @@ public final class Replica {
     private long now;
     private final Connectivity connectivity;
     private long lastPingTick;
+    /** The highest commit-number any peer reported: how far this replica could be. */
+    private long knownCommit;
 
     // Primary: the highest op each replica acknowledged in this view (cumulative PrepareOk).
     private final long[] ackedOp;
@@ -278,7 +280,7 @@ public final class Replica {
         switch (clients.judge(request.clientId(), request.requestNumber())) {
             case DUPLICATE -> {
                 ClientTable.Session session = clients.session(request.clientId());
-                reply(request, Outcome.OK, session.result(), self);
+                reply(request, Outcome.OK, session.result(), self, session.op());
                 return;
             }
             case STALE -> {
@@ -411,7 +413,7 @@ public final class Replica {
             }
             effects.committed.add(new Effects.Committed(entry, result, duplicate, view));
             Request request = localPending.remove(entry.op());
-            if (request != null) reply(request, outcome, result, self);
+            if (request != null) reply(request, outcome, result, self, outcome == Outcome.OK ? entry.op() : -1);
         }
     }
 
@@ -432,6 +434,7 @@ public final class Replica {
     /** What a peer's ping or pong tells us: a newer view to catch up with, or committed ops we lack. */
     private void observePeer(int from, long peerView, Status peerStatus, long peerCommit) {
         highestPeerViewSeen = Math.max(highestPeerViewSeen, peerView);
+        if (peerStatus == Status.NORMAL && peerView >= view) knownCommit = Math.max(knownCommit, peerCommit);
         if (status == Status.NORMAL && isPrimary() && peerStatus == Status.VIEW_CHANGE && peerView > view
                 && peerStuckAboveSinceTick < 0) {
             peerStuckAboveSinceTick = now;
@@ -983,7 +986,11 @@ public final class Replica {
     }
 
     private void reply(Request request, Outcome outcome, byte[] result, int primaryHint) {
-        effects.replies.add(new Effects.Reply(request.clientId(), request.requestNumber(), outcome, result, primaryHint));
+        reply(request, outcome, result, primaryHint, -1);
+    }
+
+    private void reply(Request request, Outcome outcome, byte[] result, int primaryHint, long op) {
+        effects.replies.add(new Effects.Reply(request.clientId(), request.requestNumber(), outcome, result, primaryHint, op, view));
     }
 
     private void send(int to, Message message) {
@@ -1034,6 +1041,9 @@ public final class Replica {
     public Status status() { return status; }
     public long opNumber() { return log.lastOp(); }
     public long commitNumber() { return commit; }
+
+    /** The highest commit-number this replica knows of (its own or one a peer reported in the same or a later view). */
+    public long knownCommitNumber() { return Math.max(commit, knownCommit); }
     public long now() { return now; }
     public int primary() { return config.primaryOf(view); }
     public ReplicaConfig config() { return config; }

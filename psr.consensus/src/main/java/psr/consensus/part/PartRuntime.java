@@ -1,0 +1,676 @@
+package psr.consensus.part;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import psr.api.osal.DurableStorageProvider;
+import psr.api.osal.EventLoop;
+import psr.api.osal.EventLoops;
+import psr.api.state.Change;
+import psr.api.state.ChangeListener;
+import psr.api.state.KeyChange;
+import psr.api.state.NotPrimaryException;
+import psr.api.state.Operation;
+import psr.api.state.OperationResult;
+import psr.api.state.OutcomeUnknownException;
+import psr.api.state.PartState;
+import psr.api.state.PartStatus;
+import psr.api.state.PeerStatus;
+import psr.api.state.PrimaryTask;
+import psr.api.state.ReadConsistency;
+import psr.api.state.Role;
+import psr.api.state.StateException;
+import psr.api.state.Value;
+import psr.api.transport.Transport;
+import psr.consensus.codec.CodecException;
+import psr.consensus.codec.MessageCodec;
+import psr.consensus.core.Effects;
+import psr.consensus.core.Effects.Outcome;
+import psr.consensus.core.Message;
+import psr.consensus.core.Replica;
+import psr.consensus.core.Request;
+import psr.consensus.core.Status;
+import psr.consensus.store.ReplicaStore;
+
+/**
+ * Runs one replica of one part: the {@link Replica} core on an OSAL event loop, its durable state in an OSAL
+ * storage directory, its messages over a {@link Transport}, and the {@link PartState} service on top.
+ *
+ * <p><b>Threads.</b> Everything that touches the core runs on the part's event loop. Callers of
+ * {@link PartState} never block; their stages complete on the part's delivery thread, which also calls the
+ * {@link ChangeListener}s, in op-number order. Primary tasks run on the part's task thread.
+ *
+ * <p><b>Transport framing.</b> The first byte of every transport message says what follows: 0 a replica
+ * message ({@link MessageCodec}), 1 a request forwarded to the primary, 2 the primary's answer to one.
+ */
+public final class PartRuntime implements PartState {
+
+    /** Where the runtime reports what an operator should know. */
+    public interface Log {
+        void info(String message);
+
+        void warn(String message);
+
+        void error(String message, Throwable cause);
+    }
+
+    static final byte FRAME_REPLICA = 0, FRAME_FORWARD = 1, FRAME_FORWARD_REPLY = 2;
+    static final String TASK_PREFIX = "$task/";
+    private static final int SESSIONS = 64;
+
+    private final PartSettings settings;
+    private final Transport transport;
+    private final EventLoops loops;
+    private final DurableStorageProvider storageProvider;
+    private final Log log;
+    private final MessageCodec codec;
+    private final PartStateMachine stateMachine = new PartStateMachine();
+    private final CopyOnWriteArrayList<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<TaskBinding> tasks = new CopyOnWriteArrayList<>();
+    private final Random random = new Random();
+    private final AtomicLong transportDrops = new AtomicLong();
+
+    // Loop-only state.
+    private EventLoop loop;
+    private EventLoop.Timer tickTimer;
+    private Transport.Registration registration;
+    private DurableStorageProvider.OpenStorage storage;
+    private ReplicaStore store;
+    private Replica replica;
+    private long ticks;
+    private long replayUntilOp;
+    private final Session[] sessions = new Session[SESSIONS];
+    private final ArrayList<Pending> waiting = new ArrayList<>();
+    private final HashMap<RequestKey, Pending> pending = new HashMap<>();
+    private final HashMap<RequestKey, Integer> forwardedFrom = new HashMap<>();
+
+    private final ExecutorService delivery;
+    private final ExecutorService taskThread;
+    private volatile PartStatus status;
+    private volatile boolean stopped;
+    private volatile String failure = "";
+
+    private record RequestKey(long clientId, long requestNumber) {}
+
+    /** A client session: one request outstanding at a time, so the client table gives at-most-once execution. */
+    private final class Session {
+        long clientId = newClientId();
+        long requestNumber;
+        Pending current;
+    }
+
+    private final class Pending {
+        final byte[] command;
+        final CompletableFuture<Effects.Reply> future = new CompletableFuture<>();
+        final long deadlineTick;
+        Session session;
+        long requestNumber;
+        boolean everSent;
+        long lastSentTick = Long.MIN_VALUE / 2;
+        String lastProblem = "";
+
+        Pending(byte[] command) {
+            this.command = command;
+            this.deadlineTick = ticks + settings.ticks(settings.requestTimeoutMs());
+        }
+
+        RequestKey key() {
+            return new RequestKey(session.clientId, requestNumber);
+        }
+    }
+
+    /** A primary-only task bound to this part. */
+    public static final class TaskBinding {
+        final String name;
+        final PrimaryTask task;
+        final int periodMs;
+        long nextDueTick;
+        volatile boolean running;
+
+        public TaskBinding(String name, PrimaryTask task, int periodMs) {
+            if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("primary task property psr.task = '" + name + "' is not allowed: expected 1 to 64 characters from A-Z a-z 0-9 . - _");
+            }
+            if (periodMs < 10) {
+                throw new IllegalArgumentException("primary task " + name + ": psr.task.period.ms = " + periodMs + " is not allowed: expected at least 10");
+            }
+            this.name = name;
+            this.task = task;
+            this.periodMs = periodMs;
+        }
+    }
+
+    public PartRuntime(PartSettings settings, Transport transport, EventLoops loops, DurableStorageProvider storageProvider, Log log) {
+        this.settings = settings;
+        this.transport = transport;
+        this.loops = loops;
+        this.storageProvider = storageProvider;
+        this.log = log;
+        this.codec = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(Math.max(MessageCodec.MIN_MESSAGE_LIMIT,
+                Math.min(transport.maxMessageBytes() - 1, MessageCodec.DEFAULT_LIMITS.maxMessageBytes()))));
+        this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-delivery"));
+        this.taskThread = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-tasks"));
+        this.status = new PartStatus(settings.part(), settings.node(), Role.STOPPED, 0, -1, false, List.of(), 0, 0, 0, "starting", 0);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Life cycle.
+
+    /** Opens storage, starts the replica on a new event loop and registers with the transport. */
+    public void start() throws IOException {
+        Replica r;
+        Random replicaRandom = new Random(random.nextLong());
+        String how;
+        if (settings.durability() == PartSettings.Durability.DURABLE) {
+            storage = storageProvider.open(settings.storageDirectory());
+            store = new ReplicaStore(storage);
+            ReplicaStore.Loaded loaded;
+            try {
+                loaded = store.load();
+            } catch (IOException | RuntimeException e) {
+                storage.close();
+                throw e;
+            }
+            if (loaded.corrupt()) {
+                r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+                how = "storage corrupt (" + loaded.problem() + "): recovering the state from the other replicas";
+                log.warn("part " + settings.part() + ": " + how);
+            } else if (loaded.empty()) {
+                if (settings.startMode() == PartSettings.StartMode.RECOVER) {
+                    r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+                    how = "empty storage, start.mode=recover: recovering the state from the other replicas";
+                } else {
+                    r = Replica.bootstrap(settings.replicaConfig(), stateMachine, replicaRandom);
+                    how = "empty storage: starting a new group";
+                }
+            } else {
+                r = Replica.restart(settings.replicaConfig(), stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(), loaded.log());
+                replayUntilOp = loaded.log().size();
+                how = "restarted from storage: view " + loaded.view() + ", " + loaded.log().size() + " operations"
+                        + (loaded.tornBytesDropped() > 0 ? ", " + loaded.tornBytesDropped() + " torn bytes of an unsynced write dropped" : "");
+            }
+        } else if (settings.startMode() == PartSettings.StartMode.NEW_GROUP) {
+            r = Replica.bootstrap(settings.replicaConfig(), stateMachine, replicaRandom);
+            how = "diskless, start.mode=new-group: starting a new group";
+        } else {
+            r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+            how = "diskless: recovering the state from the other replicas";
+        }
+        replica = r;
+        loop = loops.create("psr-" + settings.part(), settings.priority(), this::onLoopError);
+        Effects startup = r.drainStartupEffects();
+        loop.execute(() -> handle(startup));
+        registration = transport.register(settings.part(), this::onTransportMessage);
+        tickTimer = loop.scheduleAtFixedRate(this::onTick, settings.tickMs(), settings.tickMs(), TimeUnit.MILLISECONDS);
+        for (int i = 0; i < SESSIONS; i++) sessions[i] = new Session();
+        log.info("part " + settings.part() + " on node " + settings.node() + " of " + settings.replicas() + ": " + how);
+    }
+
+    /** Stops the replica. Durable state stays; callers still waiting get a {@link StateException}. */
+    public void stop() {
+        if (stopped) return;
+        stopped = true;
+        if (registration != null) registration.close();
+        if (tickTimer != null) tickTimer.cancel();
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        if (loop != null) {
+            loop.execute(() -> {
+                failAll(new StateException("part " + settings.part() + " stopped"));
+                drained.complete(null);
+            });
+            try {
+                drained.get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the loop is stuck or already closed; close() below bounds the wait
+            }
+            loop.close();
+        }
+        delivery.shutdown();
+        taskThread.shutdownNow();
+        try {
+            delivery.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (storage != null) {
+            try {
+                storage.close();
+            } catch (IOException e) {
+                log.warn("part " + settings.part() + ": closing storage: " + e.getMessage());
+            }
+        }
+        PartStatus s = status;
+        status = new PartStatus(s.part(), s.node(), Role.STOPPED, s.view(), s.primaryNode(), false, List.of(), s.opNumber(),
+                s.commitNumber(), 0, failure.isEmpty() ? "stopped" : failure, s.droppedMessages());
+    }
+
+    public PartSettings settings() {
+        return settings;
+    }
+
+    public void addListener(ChangeListener l) { listeners.add(l); }
+    public void removeListener(ChangeListener l) { listeners.remove(l); }
+    public void addTask(TaskBinding t) { tasks.add(t); }
+
+    public void removeTask(PrimaryTask task) {
+        tasks.removeIf(t -> t.task == task);
+    }
+
+    /** Messages the transport handed us that could not be decoded. */
+    public long undecodableMessages() {
+        return transportDrops.get();
+    }
+
+    private void onLoopError(Throwable t) {
+        log.error("part " + settings.part() + ": unexpected error on the replica's event loop; stopping this replica", t);
+        failure = "failed: " + t;
+        Thread stopper = new Thread(this::stop, "psr-" + settings.part() + "-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // PartState.
+
+    @Override
+    public String part() {
+        return settings.part();
+    }
+
+    @Override
+    public CompletionStage<OperationResult> submit(Operation operation) {
+        byte[] command = PartCommand.encode(operation);
+        return send(command).thenApply(reply -> {
+            String malformed = PartStateMachine.malformedReason(reply.result());
+            if (malformed != null) throw new StateException("part " + settings.part() + ": operation rejected as malformed: " + malformed);
+            String failedKey = PartStateMachine.failedKey(reply.result());
+            return new OperationResult(failedKey == null, reply.op(), reply.view(), failedKey);
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<Value>> read(String key, ReadConsistency consistency) {
+        Operation.checkKey(key);
+        if (consistency == ReadConsistency.LOCAL) {
+            return CompletableFuture.completedFuture(Optional.ofNullable(stateMachine.get(key)));
+        }
+        return send(PartCommand.encodeRead(key)).thenApply(reply -> {
+            try {
+                return Optional.ofNullable(PartStateMachine.readValue(reply.result()));
+            } catch (PartCommand.MalformedCommand e) {
+                throw new StateException("part " + settings.part() + ": bad read result: " + e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public Map<String, Value> readLocal(String prefix) {
+        return stateMachine.range(prefix == null ? "" : prefix);
+    }
+
+    @Override
+    public PartStatus status() {
+        return status;
+    }
+
+    private CompletableFuture<Effects.Reply> send(byte[] command) {
+        Pending p = new Pending(command);
+        if (stopped) {
+            p.future.completeExceptionally(new StateException("part " + settings.part() + " is stopped"));
+        } else {
+            loop.execute(() -> enqueue(p));
+        }
+        // Complete callers' stages off the replica's loop: their code may take its time.
+        return p.future.thenApplyAsync(r -> r, delivery);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Requests (loop thread).
+
+    private void enqueue(Pending p) {
+        for (Session s : sessions) {
+            if (s.current == null) {
+                assign(s, p);
+                dispatch(p);
+                return;
+            }
+        }
+        waiting.add(p);
+    }
+
+    private void assign(Session s, Pending p) {
+        s.current = p;
+        p.session = s;
+        p.requestNumber = ++s.requestNumber;
+        pending.put(p.key(), p);
+    }
+
+    private void dispatch(Pending p) {
+        p.lastSentTick = ticks;
+        if (replica.isServingPrimary()) {
+            p.everSent = true;
+            handle(replica.submit(new Request(p.session.clientId, p.requestNumber, p.command)));
+            return;
+        }
+        int primaryIndex = replica.primary();
+        boolean primaryKnown = replica.status() == Status.NORMAL && primaryIndex != replica.self();
+        if (!settings.forwardWrites()) {
+            fail(p, new NotPrimaryException(settings.part(), primaryKnown ? settings.replicas().get(primaryIndex) : -1,
+                    "forward.writes is false"));
+            return;
+        }
+        if (primaryKnown) {
+            p.everSent = true;
+            ByteBuffer b = ByteBuffer.allocate(1 + 16 + p.command.length);
+            b.put(FRAME_FORWARD).putLong(p.session.clientId).putLong(p.requestNumber).put(p.command);
+            transport.send(settings.part(), settings.replicas().get(primaryIndex), b.array());
+        } else {
+            p.lastProblem = replica.refusal().isEmpty() ? "no primary known (" + replica.status() + ", view " + replica.view() + ")" : replica.refusal();
+        }
+    }
+
+    private void onReply(Effects.Reply reply, int fromNode) {
+        RequestKey key = new RequestKey(reply.clientId(), reply.requestNumber());
+        Integer forwardedBy = forwardedFrom.remove(key);
+        if (forwardedBy != null) {
+            sendForwardReply(forwardedBy, reply);
+            return;
+        }
+        Pending p = pending.get(key);
+        if (p == null) return; // answered already, or timed out
+        switch (reply.outcome()) {
+            case OK -> complete(p, reply);
+            case NOT_PRIMARY -> {
+                p.lastProblem = "node " + fromNode + " is not the primary";
+                if (!settings.forwardWrites() && fromNode == settings.node()) {
+                    int hint = reply.primaryHint() >= 0 ? settings.replicas().get(reply.primaryHint()) : -1;
+                    fail(p, new NotPrimaryException(settings.part(), hint, "forward.writes is false"));
+                } else {
+                    p.lastSentTick = Long.MIN_VALUE / 2; // retry on the next tick
+                }
+            }
+            case SESSION_EXPIRED -> {
+                // Not executed: retry once under a fresh session id.
+                pending.remove(key);
+                p.session.clientId = newClientId();
+                p.session.requestNumber = 0;
+                p.requestNumber = ++p.session.requestNumber;
+                pending.put(p.key(), p);
+                dispatch(p);
+            }
+            case STALE_REQUEST -> fail(p, new StateException("part " + settings.part() + ": request judged stale (a newer request of its session ran)"));
+        }
+    }
+
+    private void complete(Pending p, Effects.Reply reply) {
+        release(p);
+        p.future.complete(reply);
+    }
+
+    private void fail(Pending p, StateException e) {
+        release(p);
+        p.future.completeExceptionally(e);
+    }
+
+    private void release(Pending p) {
+        if (p.session == null) {
+            waiting.remove(p);
+            return;
+        }
+        pending.remove(p.key());
+        Session s = p.session;
+        s.current = null;
+        if (!waiting.isEmpty()) {
+            Pending next = waiting.remove(0);
+            assign(s, next);
+            dispatch(next);
+        }
+    }
+
+    private void checkRequests() {
+        if (pending.isEmpty() && waiting.isEmpty()) return;
+        int retryTicks = settings.ticks(settings.heartbeatMs() * 2);
+        List<Pending> all = new ArrayList<>(pending.values());
+        all.addAll(waiting);
+        for (Pending p : all) {
+            if (ticks >= p.deadlineTick) {
+                String waited = settings.requestTimeoutMs() + " ms (request.timeout.ms)";
+                if (p.everSent) {
+                    fail(p, new OutcomeUnknownException("part " + settings.part() + ": no answer within " + waited
+                            + "; the operation may or may not have committed" + (p.lastProblem.isEmpty() ? "" : " (" + p.lastProblem + ")")));
+                } else {
+                    fail(p, new StateException("part " + settings.part() + ": no serving primary within " + waited
+                            + "; not committed" + (p.lastProblem.isEmpty() ? "" : " (" + p.lastProblem + ")")));
+                }
+            } else if (p.session != null && ticks - p.lastSentTick >= retryTicks) {
+                dispatch(p);
+            }
+        }
+    }
+
+    private void failAll(StateException e) {
+        for (Pending p : new ArrayList<>(pending.values())) fail(p, e);
+        for (Pending p : new ArrayList<>(waiting)) fail(p, e);
+    }
+
+    private long newClientId() {
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Transport (transport thread hands over to the loop).
+
+    private void onTransportMessage(int fromNode, byte[] message) {
+        if (stopped) return;
+        loop.execute(() -> onMessage(fromNode, message));
+    }
+
+    private void onMessage(int fromNode, byte[] message) {
+        if (stopped) return;
+        int from = settings.indexOf(fromNode);
+        if (from < 0 || message.length == 0) {
+            transportDrops.incrementAndGet();
+            return;
+        }
+        try {
+            switch (message[0]) {
+                case FRAME_REPLICA -> {
+                    Message m = codec.decode(message, 1, message.length - 1);
+                    handle(replica.step(from, m));
+                }
+                case FRAME_FORWARD -> {
+                    ByteBuffer b = ByteBuffer.wrap(message, 1, message.length - 1);
+                    long clientId = b.getLong();
+                    long requestNumber = b.getLong();
+                    byte[] command = new byte[b.remaining()];
+                    b.get(command);
+                    if (clientId == 0 || requestNumber < 1) {
+                        transportDrops.incrementAndGet();
+                        return;
+                    }
+                    forwardedFrom.put(new RequestKey(clientId, requestNumber), fromNode);
+                    handle(replica.submit(new Request(clientId, requestNumber, command)));
+                }
+                case FRAME_FORWARD_REPLY -> onForwardReply(fromNode, ByteBuffer.wrap(message, 1, message.length - 1));
+                default -> transportDrops.incrementAndGet();
+            }
+        } catch (CodecException | java.nio.BufferUnderflowException | IllegalArgumentException e) {
+            transportDrops.incrementAndGet();
+        }
+    }
+
+    private void sendForwardReply(int toNode, Effects.Reply reply) {
+        byte[] result = reply.result() == null ? new byte[0] : reply.result();
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 8 + 1 + 4 + 8 + 8 + 1 + result.length);
+        b.put(FRAME_FORWARD_REPLY).putLong(reply.clientId()).putLong(reply.requestNumber()).put((byte) reply.outcome().ordinal())
+                .putInt(reply.primaryHint()).putLong(reply.op()).putLong(reply.view()).put((byte) (reply.result() == null ? 0 : 1)).put(result);
+        transport.send(settings.part(), toNode, b.array());
+    }
+
+    private void onForwardReply(int fromNode, ByteBuffer b) {
+        long clientId = b.getLong();
+        long requestNumber = b.getLong();
+        int outcome = b.get();
+        int hint = b.getInt();
+        long op = b.getLong();
+        long view = b.getLong();
+        boolean hasResult = b.get() == 1;
+        byte[] result = new byte[b.remaining()];
+        b.get(result);
+        if (outcome < 0 || outcome >= Outcome.values().length || hint < -1 || hint >= settings.replicas().size()) {
+            transportDrops.incrementAndGet();
+            return;
+        }
+        onReply(new Effects.Reply(clientId, requestNumber, Outcome.values()[outcome], hasResult ? result : null, hint, op, view), fromNode);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Effects (loop thread): persist, then send, then apply, then reply.
+
+    private void handle(Effects fx) {
+        if (stopped) return;
+        if (!fx.persist().isEmpty() && store != null) {
+            try {
+                store.apply(fx.persist(), fx.syncBeforeSend());
+            } catch (IOException e) {
+                // Nothing may leave that depends on state we could not make durable: stop this replica.
+                throw new IllegalStateException("part " + settings.part() + ": storage failed in " + settings.storageDirectory() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Effects.Outbound out : fx.messages()) {
+            byte[] bytes;
+            try {
+                bytes = codec.encode(out.message());
+            } catch (CodecException e) {
+                log.warn("part " + settings.part() + ": message not sent: " + e.getMessage());
+                continue;
+            }
+            byte[] framed = new byte[bytes.length + 1];
+            framed[0] = FRAME_REPLICA;
+            System.arraycopy(bytes, 0, framed, 1, bytes.length);
+            transport.send(settings.part(), settings.replicas().get(out.to()), framed);
+        }
+        if (!fx.committed().isEmpty()) deliver(fx.committed());
+        for (Effects.Reply reply : fx.replies()) onReply(reply, settings.node());
+    }
+
+    private void deliver(List<Effects.Committed> committed) {
+        List<Change> changes = new ArrayList<>(committed.size());
+        List<PartStateMachine.Applied> applied = stateMachine.drainApplied();
+        Iterator<PartStateMachine.Applied> it = applied.iterator();
+        PartStateMachine.Applied next = it.hasNext() ? it.next() : null;
+        for (Effects.Committed c : committed) {
+            if (next != null && next.op() == c.entry().op()) {
+                if (!next.changes().isEmpty()) {
+                    changes.add(new Change(settings.part(), c.entry().op(), c.view(), next.changes(), c.entry().op() <= replayUntilOp));
+                }
+                next = it.hasNext() ? it.next() : null;
+            }
+        }
+        if (changes.isEmpty() || listeners.isEmpty()) return;
+        delivery.execute(() -> {
+            for (Change change : changes) {
+                for (ChangeListener l : listeners) {
+                    try {
+                        l.changed(change);
+                    } catch (RuntimeException e) {
+                        log.error("part " + settings.part() + ": change listener " + l.getClass().getName() + " failed at op " + change.opNumber(), e);
+                    }
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Ticks (loop thread).
+
+    private void onTick() {
+        if (stopped) return;
+        ticks++;
+        handle(replica.tick());
+        checkRequests();
+        runDueTasks();
+        updateStatus();
+    }
+
+    private void updateStatus() {
+        Replica r = replica;
+        Role role = switch (r.status()) {
+            case RECOVERING -> Role.RECOVERING;
+            case VIEW_CHANGE -> Role.VIEW_CHANGE;
+            case NORMAL -> r.primary() == r.self() ? (r.isServingPrimary() ? Role.PRIMARY : Role.PRIMARY_NOT_SERVING) : Role.BACKUP;
+        };
+        List<PeerStatus> peers = new ArrayList<>(settings.replicas().size() - 1);
+        for (int i = 0; i < settings.replicas().size(); i++) {
+            if (i != r.self()) peers.add(new PeerStatus(settings.replicas().get(i), r.connectedTo(i)));
+        }
+        long lag = role == Role.PRIMARY ? 0 : Math.max(0, r.knownCommitNumber() - r.commitNumber());
+        status = new PartStatus(settings.part(), settings.node(), role, r.view(), settings.replicas().get(r.primary()),
+                r.quorumConnected(), peers, r.opNumber(), r.commitNumber(), lag, r.refusal(), r.droppedMessages() + transportDrops.get());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Primary-only tasks.
+
+    private void runDueTasks() {
+        if (tasks.isEmpty()) return;
+        for (TaskBinding t : tasks) {
+            if (ticks < t.nextDueTick) continue;
+            t.nextDueTick = ticks + settings.ticks(t.periodMs);
+            if (t.running || !replica.isServingPrimary()) continue;
+            String cycleKey = TASK_PREFIX + t.name + "/cycle";
+            Value last = stateMachine.get(cycleKey);
+            long number = last == null ? 1 : last.asInt64() + 1;
+            t.running = true;
+            taskThread.execute(() -> runCycle(t, cycleKey, last, number));
+        }
+    }
+
+    private void runCycle(TaskBinding t, String cycleKey, Value last, long number) {
+        List<Operation> writes = new ArrayList<>();
+        PrimaryTask.TaskCycle cycle = new PrimaryTask.TaskCycle() {
+            @Override public long number() { return number; }
+            @Override public Optional<Value> read(String key) { return Optional.ofNullable(stateMachine.get(key)); }
+            @Override public void put(String key, Value value) { writes.add(Operation.put(key, value)); }
+            @Override public void delete(String key) { writes.add(Operation.delete(key)); }
+        };
+        try {
+            t.task.run(cycle);
+        } catch (RuntimeException e) {
+            log.error("part " + settings.part() + ": primary task " + t.name + " failed in cycle " + number + "; nothing written", e);
+            t.running = false;
+            return;
+        }
+        writes.add(Operation.compareAndSet(cycleKey, last == null ? null : Value.ofInt64(number - 1), Value.ofInt64(number)));
+        submit(new Operation.Batch(writes)).whenComplete((result, error) -> {
+            if (error == null && !result.applied()) {
+                log.info("part " + settings.part() + ": primary task " + t.name + " cycle " + number + " was already committed elsewhere; not written again");
+            }
+            t.running = false;
+        });
+    }
+}

@@ -1,0 +1,151 @@
+package psr.consensus.part;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import psr.consensus.core.ReplicaConfig;
+
+/**
+ * A part's configuration, checked. Built from the component's configuration properties; every error
+ * names the property, the value and what is allowed.
+ */
+public record PartSettings(String part, int node, List<Integer> replicas, Durability durability, StartMode startMode,
+        String storageDirectory, int tickMs, int heartbeatMs, int connectivityWindowMs, int electionTimeoutMs,
+        int viewChangeTimeoutMs, int requestTimeoutMs, boolean forwardWrites, int clientTableCapacity, int priority) {
+
+    public enum Durability { DURABLE, DISKLESS }
+
+    /**
+     * What a replica does when it finds no state: {@code AUTO} starts a new group in durable mode and
+     * recovers from peers in diskless mode; {@code NEW_GROUP} always starts a new group (the first start of a
+     * diskless group); {@code RECOVER} always recovers from peers (a replacement controller).
+     */
+    public enum StartMode { AUTO, NEW_GROUP, RECOVER }
+
+    /** Thrown with a message naming the property, its value and what is allowed. */
+    public static final class BadSetting extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        BadSetting(String property, Object value, String allowed) {
+            super("property " + property + " = '" + value + "' is not allowed: expected " + allowed);
+        }
+    }
+
+    public static PartSettings from(Map<String, ?> p) {
+        String part = string(p, "part", null);
+        if (part == null || !part.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new BadSetting("part", part, "1 to 64 characters from A-Z a-z 0-9 . - _");
+        }
+        int node = integer(p, "node", Integer.MIN_VALUE, 0, 65535);
+        List<Integer> replicas = nodes(p, "replicas");
+        if (!replicas.contains(node)) throw new BadSetting("replicas", p.get("replicas"), "a list that contains this node (" + node + ")");
+        Durability durability = choice(p, "durability", Durability.DURABLE, Durability.class);
+        StartMode startMode = choice(p, "start.mode", StartMode.AUTO, StartMode.class);
+        String storage = string(p, "storage.directory", "");
+        if (durability == Durability.DURABLE && storage.isBlank()) {
+            throw new BadSetting("storage.directory", storage, "the absolute path of the part's storage directory (required in durable mode)");
+        }
+        int tick = integer(p, "tick.ms", 10, 1, 1000);
+        int heartbeat = integer(p, "heartbeat.ms", 50, tick, 60_000);
+        int window = integer(p, "connectivity.window.ms", 150, 2 * heartbeat, 600_000);
+        int election = integer(p, "election.timeout.ms", 500, window + tick, 600_000);
+        int viewChange = integer(p, "view.change.timeout.ms", 500, heartbeat, 600_000);
+        int request = integer(p, "request.timeout.ms", 5000, 10, 3_600_000);
+        boolean forward = bool(p, "forward.writes", true);
+        int clients = integer(p, "client.table.capacity", 4096, 16, 1_000_000);
+        int priority = integer(p, "priority", 60, 0, 255);
+        return new PartSettings(part, node, List.copyOf(replicas), durability, startMode, storage, tick, heartbeat,
+                window, election, viewChange, request, forward, clients, priority);
+    }
+
+    /** The replica core's configuration: times become ticks. */
+    public ReplicaConfig replicaConfig() {
+        return new ReplicaConfig(replicas.size(), replicas.indexOf(node), ticks(heartbeatMs), ticks(connectivityWindowMs),
+                ticks(electionTimeoutMs), ticks(viewChangeTimeoutMs), ticks(Math.max(heartbeatMs * 4, tickMs)),
+                clientTableCapacity, true);
+    }
+
+    public int ticks(int ms) {
+        return Math.max(1, (ms + tickMs - 1) / tickMs);
+    }
+
+    public int indexOf(int nodeId) {
+        return replicas.indexOf(nodeId);
+    }
+
+    private static String string(Map<String, ?> p, String name, String dflt) {
+        Object v = p.get(name);
+        if (v == null) return dflt;
+        if (v instanceof String[] a && a.length == 1) return a[0].trim();
+        return String.valueOf(v).trim();
+    }
+
+    private static int integer(Map<String, ?> p, String name, int dflt, int min, int max) {
+        Object v = p.get(name);
+        String range = min + " to " + max;
+        if (v == null) {
+            if (dflt == Integer.MIN_VALUE) throw new BadSetting(name, null, "an integer from " + range + " (required)");
+            return dflt;
+        }
+        long value;
+        if (v instanceof Number n) {
+            value = n.longValue();
+        } else {
+            try {
+                value = Long.parseLong(String.valueOf(v).trim());
+            } catch (NumberFormatException e) {
+                throw new BadSetting(name, v, "an integer from " + range);
+            }
+        }
+        if (value < min || value > max) throw new BadSetting(name, v, "an integer from " + range);
+        return (int) value;
+    }
+
+    private static boolean bool(Map<String, ?> p, String name, boolean dflt) {
+        Object v = p.get(name);
+        if (v == null) return dflt;
+        if (v instanceof Boolean b) return b;
+        String s = String.valueOf(v).trim();
+        if (s.equalsIgnoreCase("true")) return true;
+        if (s.equalsIgnoreCase("false")) return false;
+        throw new BadSetting(name, v, "true or false");
+    }
+
+    private static <E extends Enum<E>> E choice(Map<String, ?> p, String name, E dflt, Class<E> type) {
+        Object v = p.get(name);
+        if (v == null) return dflt;
+        String s = String.valueOf(v).trim().toUpperCase().replace('-', '_');
+        for (E e : type.getEnumConstants()) if (e.name().equals(s)) return e;
+        List<String> allowed = new ArrayList<>();
+        for (E e : type.getEnumConstants()) allowed.add(e.name().toLowerCase().replace('_', '-'));
+        throw new BadSetting(name, v, "one of " + String.join(", ", allowed));
+    }
+
+    private static List<Integer> nodes(Map<String, ?> p, String name) {
+        Object v = p.get(name);
+        List<String> items = new ArrayList<>();
+        if (v instanceof String[] a) {
+            for (String s : a) items.addAll(Arrays.asList(s.split(",")));
+        } else if (v instanceof Iterable<?> it) {
+            for (Object o : it) items.add(String.valueOf(o));
+        } else if (v != null) {
+            items.addAll(Arrays.asList(String.valueOf(v).split(",")));
+        }
+        List<Integer> out = new ArrayList<>();
+        String allowed = "1 to 9 distinct node ids (0 to 65535), comma-separated, the same list in the same order on every node";
+        for (String s : items) {
+            if (s.isBlank()) continue;
+            try {
+                int id = Integer.parseInt(s.trim());
+                if (id < 0 || id > 65535 || out.contains(id)) throw new BadSetting(name, v, allowed);
+                out.add(id);
+            } catch (NumberFormatException e) {
+                throw new BadSetting(name, v instanceof String[] a ? String.join(",", a) : v, allowed);
+            }
+        }
+        if (out.isEmpty() || out.size() > 9) throw new BadSetting(name, v, allowed);
+        return out;
+    }
+}

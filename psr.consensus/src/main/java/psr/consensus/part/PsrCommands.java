@@ -1,0 +1,221 @@
+package psr.consensus.part;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import psr.api.state.Change;
+import psr.api.state.ChangeListener;
+import psr.api.state.KeyChange;
+import psr.api.state.Operation;
+import psr.api.state.OperationResult;
+import psr.api.state.PartState;
+import psr.api.state.PartStatus;
+import psr.api.state.PeerStatus;
+import psr.api.state.ReadConsistency;
+import psr.api.state.Value;
+import psr.api.state.ValueType;
+
+/**
+ * Gogo shell commands for operators: {@code psr:parts}, {@code psr:status}, {@code psr:get}, {@code psr:put},
+ * {@code psr:delete}, {@code psr:watch}. Output is for people; {@code -1} gives one line per record with
+ * {@code name=value} fields for scripts.
+ */
+@Component(service = PsrCommands.class, property = {"osgi.command.scope=psr",
+        "osgi.command.function=parts", "osgi.command.function=status", "osgi.command.function=get",
+        "osgi.command.function=put", "osgi.command.function=delete", "osgi.command.function=watch"})
+public final class PsrCommands {
+
+    private static final long WAIT_SECONDS = 10;
+    private final ConcurrentSkipListMap<String, PartState> parts = new ConcurrentSkipListMap<>();
+    private final BundleContext context;
+
+    @Activate
+    public PsrCommands(BundleContext context) {
+        this.context = context;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPart(PartState part) {
+        parts.put(part.part(), part);
+    }
+
+    void removePart(PartState part) {
+        parts.remove(part.part(), part);
+    }
+
+    /** psr:parts [-1] — the parts on this node with role, view and primary. */
+    public String parts(String... args) {
+        Args a = new Args(args, 0, 0, "psr:parts [-1]");
+        if (parts.isEmpty()) return "no parts configured on this node (add a psr.part-<name>.cfg to the deploy folder)";
+        StringBuilder b = new StringBuilder();
+        if (!a.oneLine) b.append(String.format("%-20s %-20s %6s %8s %10s %10s%n", "PART", "ROLE", "VIEW", "PRIMARY", "OP", "COMMIT"));
+        for (PartState p : parts.values()) {
+            PartStatus s = p.status();
+            if (a.oneLine) {
+                b.append(String.format("part=%s role=%s view=%d primary=%d op=%d commit=%d%n", s.part(), s.role(), s.view(), s.primaryNode(), s.opNumber(), s.commitNumber()));
+            } else {
+                b.append(String.format("%-20s %-20s %6d %8d %10d %10d%n", s.part(), s.role(), s.view(), s.primaryNode(), s.opNumber(), s.commitNumber()));
+            }
+        }
+        return b.toString().stripTrailing();
+    }
+
+    /** psr:status [-1] [part] — everything a replica knows about itself and its peers. */
+    public String status(String... args) {
+        Args a = new Args(args, 0, 1, "psr:status [-1] [part]");
+        List<PartState> selected = new ArrayList<>();
+        if (a.positional.isEmpty()) selected.addAll(parts.values()); else selected.add(part(a.positional.get(0)));
+        StringBuilder b = new StringBuilder();
+        for (PartState p : selected) {
+            PartStatus s = p.status();
+            StringBuilder peers = new StringBuilder();
+            for (PeerStatus peer : s.peers()) {
+                if (peers.length() > 0) peers.append(a.oneLine ? "," : ", ");
+                peers.append(peer.node()).append(a.oneLine ? ":" : " ").append(peer.connected() ? "connected" : "not connected");
+            }
+            if (a.oneLine) {
+                b.append(String.format("part=%s node=%d role=%s view=%d primary=%d qc=%s op=%d commit=%d lag=%d dropped=%d peers=%s refusal=\"%s\"%n",
+                        s.part(), s.node(), s.role(), s.view(), s.primaryNode(), s.quorumConnected(), s.opNumber(), s.commitNumber(),
+                        s.lag(), s.droppedMessages(), peers, s.refusal()));
+            } else {
+                b.append("part ").append(s.part()).append(" on node ").append(s.node()).append('\n')
+                        .append("  role            ").append(s.role()).append('\n')
+                        .append("  view            ").append(s.view()).append(" (primary: node ").append(s.primaryNode()).append(")\n")
+                        .append("  quorum-connected ").append(s.quorumConnected() ? "yes" : "NO").append('\n')
+                        .append("  peers           ").append(peers).append('\n')
+                        .append("  op / commit     ").append(s.opNumber()).append(" / ").append(s.commitNumber()).append('\n')
+                        .append("  lag             ").append(s.lag()).append(" operations\n")
+                        .append("  dropped         ").append(s.droppedMessages()).append(" messages\n");
+                if (!s.refusal().isEmpty()) b.append("  NOT SERVING     ").append(s.refusal()).append('\n');
+            }
+        }
+        return b.toString().stripTrailing();
+    }
+
+    /** psr:get [-l] [-1] part [key-prefix] — a linearizable read of one key, or with -l this replica's values. */
+    public String get(String... args) throws Exception {
+        Args a = new Args(args, 1, 2, "psr:get [-l] [-1] part [key]   (-l: local read; without a key: all keys, local)");
+        PartState p = part(a.positional.get(0));
+        if (a.positional.size() == 1 || a.local) {
+            String prefix = a.positional.size() > 1 ? a.positional.get(1) : "";
+            Map<String, Value> values = p.readLocal(prefix);
+            if (a.local && a.positional.size() > 1 && values.containsKey(prefix)) values = Map.of(prefix, values.get(prefix));
+            StringBuilder b = new StringBuilder();
+            for (Map.Entry<String, Value> e : new TreeMap<>(values).entrySet()) b.append(line(a, e.getKey(), e.getValue())).append('\n');
+            return b.length() == 0 ? "(no keys)" : b.toString().stripTrailing();
+        }
+        Optional<Value> v = await(p.read(a.positional.get(1), ReadConsistency.LINEARIZABLE).toCompletableFuture());
+        return v.map(value -> line(a, a.positional.get(1), value)).orElse("(absent)");
+    }
+
+    /** psr:put part key type value — e.g. psr:put boiler setpoint double 71.5 */
+    public String put(String... args) throws Exception {
+        Args a = new Args(args, 4, 4, "psr:put part key type value   (type: bool int32 int64 float double string bytes)");
+        PartState p = part(a.positional.get(0));
+        ValueType type;
+        try {
+            type = ValueType.valueOf(a.positional.get(2).toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown type '" + a.positional.get(2) + "': expected bool, int32, int64, float, double, string or bytes");
+        }
+        Value value = Value.parse(type, a.positional.get(3), System.currentTimeMillis());
+        OperationResult r = await(p.submit(Operation.put(a.positional.get(1), value)).toCompletableFuture());
+        return (a.oneLine ? "committed op=" + r.opNumber() + " view=" + r.view() : "committed at op " + r.opNumber() + " in view " + r.view());
+    }
+
+    /** psr:delete part key */
+    public String delete(String... args) throws Exception {
+        Args a = new Args(args, 2, 2, "psr:delete part key");
+        OperationResult r = await(part(a.positional.get(0)).submit(Operation.delete(a.positional.get(1))).toCompletableFuture());
+        return "committed at op " + r.opNumber() + " in view " + r.view();
+    }
+
+    /** psr:watch [-1] part [count] [seconds] — prints committed changes as they come (default 10 changes or 60 s). */
+    public String watch(String... args) throws Exception {
+        Args a = new Args(args, 1, 3, "psr:watch [-1] part [count] [seconds]");
+        String name = a.positional.get(0);
+        part(name);
+        int count = a.positional.size() > 1 ? Integer.parseInt(a.positional.get(1)) : 10;
+        int seconds = a.positional.size() > 2 ? Integer.parseInt(a.positional.get(2)) : 60;
+        BlockingQueue<Change> queue = new LinkedBlockingQueue<>();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("psr.part", name);
+        ServiceRegistration<ChangeListener> reg = context.registerService(ChangeListener.class, queue::add, props);
+        int seen = 0;
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (seen < count) {
+                Change c = queue.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (c == null) break;
+                for (KeyChange k : c.changes()) {
+                    seen++;
+                    if (a.oneLine) {
+                        System.out.printf("op=%d view=%d key=%s value=%s%n", c.opNumber(), c.view(), k.key(), k.newValue() == null ? "(deleted)" : k.newValue());
+                    } else {
+                        System.out.printf("op %-8d view %-4d %s = %s%n", c.opNumber(), c.view(), k.key(), k.newValue() == null ? "(deleted)" : k.newValue());
+                    }
+                    System.out.flush();
+                }
+            }
+        } finally {
+            reg.unregister();
+        }
+        return seen + " change(s)";
+    }
+
+    private PartState part(String name) {
+        PartState p = parts.get(name);
+        if (p == null) throw new IllegalArgumentException("no part '" + name + "' on this node; parts here: " + (parts.isEmpty() ? "none" : String.join(", ", parts.keySet())));
+        return p;
+    }
+
+    private static String line(Args a, String key, Value v) {
+        return a.oneLine ? "key=" + key + " type=" + v.type().name().toLowerCase() + " value=" + v.text() + " timestamp=" + v.timestamp()
+                : String.format("%-32s %-7s %s%s", key, v.type().name().toLowerCase(), v.text(), v.timestamp() != 0 ? "  (" + java.time.Instant.ofEpochMilli(v.timestamp()) + ")" : "");
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } catch (TimeoutException e) {
+            throw new TimeoutException("no answer within " + WAIT_SECONDS + " s; the operation may still complete");
+        }
+    }
+
+    /** Flags and positional arguments of one command. */
+    private static final class Args {
+        boolean oneLine;
+        boolean local;
+        final List<String> positional = new ArrayList<>();
+
+        Args(String[] args, int min, int max, String usage) {
+            for (String s : args == null ? new String[0] : args) {
+                if (s.equals("-1")) oneLine = true;
+                else if (s.equals("-l") || s.equals("--local")) local = true;
+                else positional.add(s);
+            }
+            if (positional.size() < min || positional.size() > max) throw new IllegalArgumentException("usage: " + usage);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package psr.consensus.part;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import psr.api.transport.Receiver;
+import psr.api.transport.Transport;
+
+/** An in-memory network of transports, one per node, that can cut a node off; for tests. */
+final class LoopbackNetwork {
+    private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
+    private final ExecutorService wire = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "loopback-wire");
+        t.setDaemon(true);
+        return t;
+    });
+
+    final class Node implements Transport {
+        final int id;
+        final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
+        volatile boolean cut;
+        final AtomicLong sent = new AtomicLong();
+
+        Node(int id) {
+            this.id = id;
+        }
+
+        @Override public int localNode() { return id; }
+        @Override public int maxMessageBytes() { return 1 << 20; }
+
+        @Override
+        public void send(String part, int toNode, byte[] message) {
+            sent.incrementAndGet();
+            byte[] copy = message.clone();
+            wire.execute(() -> {
+                Node to = nodes.get(toNode);
+                if (to == null || cut || to.cut) return;
+                Receiver r = to.receivers.get(part);
+                if (r != null) r.receive(id, copy);
+            });
+        }
+
+        @Override
+        public Registration register(String part, Receiver receiver) {
+            receivers.put(part, receiver);
+            return () -> receivers.remove(part, receiver);
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            Map<String, Long> m = new TreeMap<>();
+            m.put("sent", sent.get());
+            return m;
+        }
+    }
+
+    Node node(int id) {
+        return nodes.computeIfAbsent(id, Node::new);
+    }
+
+    void shutdown() {
+        wire.shutdownNow();
+    }
+}

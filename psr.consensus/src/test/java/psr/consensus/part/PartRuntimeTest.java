@@ -1,0 +1,241 @@
+package psr.consensus.part;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import psr.api.state.Change;
+import psr.api.state.KeyChange;
+import psr.api.state.NotPrimaryException;
+import psr.api.state.Operation;
+import psr.api.state.OperationResult;
+import psr.api.state.PrimaryTask;
+import psr.api.state.ReadConsistency;
+import psr.api.state.Role;
+import psr.api.state.Value;
+
+/**
+ * Three replicas of one part in one JVM, each a real {@link PartRuntime} with its own event loop, talking
+ * over an in-memory network, with storage that survives a stop. Waits are bounded (10 s) and assert
+ * behaviour, never timing.
+ */
+class PartRuntimeTest {
+    static final long WAIT_MS = 10_000;
+
+    final LoopbackNetwork network = new LoopbackNetwork();
+    final MemoryStorageProvider disks = new MemoryStorageProvider();
+    final TestEventLoops loops = new TestEventLoops();
+    final List<String> logged = Collections.synchronizedList(new ArrayList<>());
+    final PartRuntime[] nodes = new PartRuntime[4]; // nodes 1..3
+
+    PartRuntime start(int node, boolean forward) throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put("part", "boiler");
+        p.put("node", node);
+        p.put("replicas", "1,2,3");
+        p.put("storage.directory", "/data/node" + node + "/boiler");
+        p.put("tick.ms", 5);
+        p.put("heartbeat.ms", 20);
+        p.put("connectivity.window.ms", 60);
+        p.put("election.timeout.ms", 200);
+        p.put("view.change.timeout.ms", 200);
+        p.put("request.timeout.ms", 4000);
+        p.put("forward.writes", forward);
+        PartRuntime r = new PartRuntime(PartSettings.from(p), network.node(node), loops, disks, new PartRuntime.Log() {
+            @Override public void info(String m) { logged.add("INFO " + m); }
+            @Override public void warn(String m) { logged.add("WARN " + m); }
+            @Override public void error(String m, Throwable t) { logged.add("ERROR " + m + ": " + t); }
+        });
+        r.start();
+        nodes[node] = r;
+        return r;
+    }
+
+    void startAll(boolean forward) throws Exception {
+        for (int n = 1; n <= 3; n++) start(n, forward);
+    }
+
+    @AfterEach
+    void stopAll() {
+        for (PartRuntime r : nodes) if (r != null) r.stop();
+        network.shutdown();
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("not within " + WAIT_MS + " ms: " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    int primaryNode() {
+        for (int n = 1; n <= 3; n++) if (nodes[n] != null && nodes[n].status().role() == Role.PRIMARY) return n;
+        return -1;
+    }
+
+    @Test
+    void aWriteCommitsOnAllReplicasAndEveryListenerSeesEachChangeOnceInOrder() throws Exception {
+        startAll(true);
+        List<List<Change>> seen = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            List<Change> mine = Collections.synchronizedList(new ArrayList<>());
+            seen.add(mine);
+            nodes[n].addListener(mine::add);
+        }
+        await("a primary", () -> primaryNode() == 1);
+        for (int i = 1; i <= 20; i++) {
+            OperationResult r = get(nodes[1 + i % 3].submit(Operation.put("level", Value.ofInt32(i, 1000 + i))));
+            assertTrue(r.applied());
+        }
+        for (int n = 1; n <= 3; n++) {
+            int node = n;
+            await("node " + n + " applied all", () -> nodes[node].readLocal("").containsKey("level")
+                    && nodes[node].readLocal("").get("level").asInt32() == 20);
+        }
+        for (List<Change> mine : seen) {
+            await("20 changes delivered", () -> mine.size() == 20);
+            long lastOp = 0;
+            for (int i = 0; i < 20; i++) {
+                Change c = mine.get(i);
+                assertTrue(c.opNumber() > lastOp, "in op order");
+                lastOp = c.opNumber();
+                assertEquals(List.of("level"), c.changes().stream().map(KeyChange::key).toList());
+                assertEquals(i + 1, c.changes().get(0).newValue().asInt32(), "each change once, in order");
+                assertEquals(1001 + i, c.changes().get(0).newValue().timestamp(), "source timestamp kept");
+            }
+        }
+        assertEquals(Optional.of(20), get(nodes[3].read("level", ReadConsistency.LINEARIZABLE)).map(Value::asInt32));
+    }
+
+    @Test
+    void compareAndSetAndBatchesAreAtomic() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() > 0);
+        PartRuntime p = nodes[2];
+        assertTrue(get(p.submit(Operation.compareAndSet("mode", null, Value.ofString("auto")))).applied());
+        OperationResult failed = get(p.submit(Operation.batch(
+                Operation.put("valve", Value.ofBool(true)),
+                Operation.compareAndSet("mode", Value.ofString("manual"), Value.ofString("auto")))));
+        assertFalse(failed.applied());
+        assertEquals("mode", failed.failedKey());
+        assertEquals(Optional.empty(), get(p.read("valve", ReadConsistency.LINEARIZABLE)), "nothing of a failed batch applied");
+        assertTrue(get(p.submit(Operation.batch(
+                Operation.put("valve", Value.ofBool(true)),
+                Operation.compareAndSet("mode", Value.ofString("auto"), Value.ofString("manual"))))).applied());
+        assertEquals("manual", get(p.read("mode", ReadConsistency.LINEARIZABLE)).orElseThrow().asString());
+        assertTrue(get(p.read("valve", ReadConsistency.LINEARIZABLE)).orElseThrow().asBool());
+    }
+
+    @Test
+    void withoutForwardingABackupFailsFastNamingThePrimary() throws Exception {
+        startAll(false);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> get(nodes[2].submit(Operation.put("x", Value.ofInt64(1)))));
+        NotPrimaryException npe = assertInstanceOf(NotPrimaryException.class, e.getCause());
+        assertEquals(1, npe.primaryNode());
+        assertTrue(npe.getMessage().contains("the primary is node 1"), npe.getMessage());
+    }
+
+    @Test
+    void thePrimaryFailsOverAndTheOldPrimaryRejoinsFromItsDisk() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1);
+        for (int i = 1; i <= 10; i++) get(nodes[2].submit(Operation.put("k" + i, Value.ofInt64(i))));
+        nodes[1].stop();
+        nodes[1] = null;
+        OperationResult after = get(nodes[3].submit(Operation.put("after", Value.ofInt64(99))));
+        assertTrue(after.view() > 0, "committed in a new view");
+        int newPrimary = primaryNode();
+        assertTrue(newPrimary == 2 || newPrimary == 3);
+        start(1, true);
+        await("node 1 rejoined and caught up", () -> nodes[1].readLocal("").size() == 11 && nodes[1].status().role() == Role.BACKUP);
+        for (int i = 1; i <= 10; i++) assertEquals(i, nodes[1].readLocal("k" + i).get("k" + i).asInt64());
+        assertTrue(logged.stream().anyMatch(l -> l.contains("restarted from storage")), logged.toString());
+    }
+
+    @Test
+    void aPrimaryTaskRunsOnlyOnThePrimaryAndResumesAfterFailoverWithoutRepeatingACycle() throws Exception {
+        startAll(true);
+        Map<Long, Integer> cycleRanOn = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Long> committedCycles = Collections.synchronizedList(new ArrayList<>());
+        nodes[3].addListener(c -> {
+            for (KeyChange k : c.changes()) if (k.key().equals("pump/cycle-seen")) committedCycles.add(k.newValue().asInt64());
+        });
+        for (int n = 1; n <= 3; n++) {
+            int node = n;
+            PrimaryTask task = cycle -> {
+                cycleRanOn.put(cycle.number(), node);
+                long previous = cycle.read("pump/cycle-seen").map(Value::asInt64).orElse(0L);
+                cycle.put("pump/cycle-seen", Value.ofInt64(previous + 1)); // bumpless: continues from committed state
+            };
+            nodes[n].addTask(new PartRuntime.TaskBinding("pump", task, 20));
+        }
+        await("cycles on the first primary", () -> committedCycles.size() >= 10);
+        nodes[1].stop();
+        nodes[1] = null;
+        int before = committedCycles.size();
+        await("cycles go on on the new primary", () -> committedCycles.size() >= before + 10);
+        List<Long> copy;
+        synchronized (committedCycles) {
+            copy = new ArrayList<>(committedCycles);
+        }
+        for (int i = 0; i < copy.size(); i++) {
+            assertEquals(i + 1, copy.get(i), "cycle values committed once each, without a step back: " + copy);
+        }
+        assertTrue(cycleRanOn.values().stream().anyMatch(n -> n != 1), "ran on the new primary");
+    }
+
+    @Test
+    void badSettingsNameThePropertyTheValueAndWhatIsAllowed() {
+        Map<String, Object> p = new HashMap<>(Map.of("part", "boiler", "node", 4, "replicas", "1,2,3", "storage.directory", "/d"));
+        assertEquals("property replicas = '1,2,3' is not allowed: expected a list that contains this node (4)",
+                assertThrows(PartSettings.BadSetting.class, () -> PartSettings.from(p)).getMessage());
+        p.put("node", 1);
+        p.put("heartbeat.ms", "fast");
+        assertEquals("property heartbeat.ms = 'fast' is not allowed: expected an integer from 10 to 60000",
+                assertThrows(PartSettings.BadSetting.class, () -> PartSettings.from(p)).getMessage());
+        p.remove("heartbeat.ms");
+        p.put("durability", "sometimes");
+        assertEquals("property durability = 'sometimes' is not allowed: expected one of durable, diskless",
+                assertThrows(PartSettings.BadSetting.class, () -> PartSettings.from(p)).getMessage());
+        p.put("durability", "durable");
+        p.put("part", "boiler room");
+        assertTrue(assertThrows(PartSettings.BadSetting.class, () -> PartSettings.from(p)).getMessage().startsWith("property part = 'boiler room'"));
+    }
+
+    @Test
+    void malformedTransportMessagesAreDroppedAndCounted() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1);
+        LoopbackNetwork.Node forger = network.node(2);
+        forger.send("boiler", 1, new byte[] {0, 99, 1, 2}); // a replica message of unknown type
+        forger.send("boiler", 1, new byte[] {7}); // an unknown frame
+        network.node(9).send("boiler", 1, new byte[] {0, 3}); // a node that is not a replica
+        await("drops counted", () -> nodes[1].undecodableMessages() == 3);
+        assertTrue(get(nodes[1].submit(Operation.put("still", Value.ofBool(true)))).applied(), "the replica carries on");
+        CompletableFuture<?> none = CompletableFuture.completedFuture(null);
+        assertTrue(none.isDone());
+    }
+}
