@@ -44,10 +44,10 @@ class BundlesTest {
     @Test
     void apiExportsVersionedPackagesAndImplementationStaysPrivate() {
         Bundle api = bundle("psr.api");
-        assertThat(api.getHeaders().get("Export-Package")).contains("psr.api.osal;version=\"1.0.0\"");
+        assertThat(api.getHeaders().get("Export-Package")).contains("psr.api.osal;version=\"1.1.0\"");
         Bundle linux = bundle("psr.osal.linux");
         assertThat(linux.getHeaders().get("Export-Package")).isNull();
-        assertThat(linux.getHeaders().get("Import-Package")).contains("psr.api.osal;version=\"[1.0,1.1)\"");
+        assertThat(linux.getHeaders().get("Import-Package")).contains("psr.api.osal;version=\"[1.1,1.2)\"");
     }
 
     private Bundle bundle(String symbolicName) {

@@ -24,6 +24,8 @@ import psr.api.osal.DurableStorageProvider;
 import psr.api.osal.DurableStorageProvider.OpenStorage;
 import psr.api.osal.EventLoop;
 import psr.api.osal.EventLoops;
+import psr.api.osal.NetworkInterfaces;
+import psr.api.osal.Watchdogs;
 
 /** The Linux OSAL registers its services without configuration, and they work through the framework. */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
@@ -41,12 +43,19 @@ class LinuxOsalServicesTest {
     @InjectService(timeout = 10_000)
     DurableStorageProvider storageProvider;
 
+    @InjectService(timeout = 10_000)
+    NetworkInterfaces networkInterfaces;
+
+    @InjectService(timeout = 10_000)
+    Watchdogs watchdogs;
+
     @TempDir
     Path temp;
 
     @Test
     void eachServiceComesFromTheLinuxBackend() {
-        for (Class<?> type : new Class<?>[] {Clock.class, EventLoops.class, DurableStorageProvider.class}) {
+        for (Class<?> type : new Class<?>[] {Clock.class, EventLoops.class, DurableStorageProvider.class,
+                NetworkInterfaces.class, Watchdogs.class}) {
             ServiceReference<?> reference = context.getServiceReference(type);
             assertThat(reference).as("a %s service", type.getSimpleName()).isNotNull();
             assertThat(reference.getProperty("psr.osal")).as("psr.osal of %s", type.getSimpleName())
@@ -98,6 +107,20 @@ class LinuxOsalServicesTest {
         }
         try (OpenStorage storage = storageProvider.open(dir)) {
             assertThat(new String(storage.read("log.0"), UTF_8)).isEqualTo("prepared");
+        }
+    }
+
+    @Test
+    void networkInterfacesKnowLoopbackAndAWatchdogFires() throws Exception {
+        assertThat(networkInterfaces.names()).contains("lo");
+        assertThat(networkInterfaces.addresses("lo")).extracting(a -> a.getHostAddress()).contains("127.0.0.1");
+        CountDownLatch fired = new CountDownLatch(1);
+        Watchdogs.Watchdog watchdog = watchdogs.start("itest", 30, TimeUnit.MILLISECONDS, fired::countDown);
+        try {
+            assertThat(fired.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(watchdog.expired()).isTrue();
+        } finally {
+            watchdog.close();
         }
     }
 }

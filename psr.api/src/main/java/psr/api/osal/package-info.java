@@ -3,9 +3,11 @@
  *
  * <p>Consensus and transports reach the operating system only through these interfaces. A platform
  * backend bundle ({@code psr.osal.linux}, {@code psr.osal.vxworks}) provides them as OSGi services.
+ *
+ * <p>1.1.0 added {@link psr.api.osal.NetworkInterfaces} and {@link psr.api.osal.Watchdogs}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package psr.api.osal;
 
 import org.osgi.annotation.bundle.Export;
