@@ -40,7 +40,9 @@ public final class Value {
     public static Value ofBool(boolean v) { return ofBool(v, 0); }
     public static Value ofInt32(int v) { return ofInt32(v, 0); }
     public static Value ofInt64(long v) { return ofInt64(v, 0); }
+    public static Value ofFloat(float v) { return ofFloat(v, 0); }
     public static Value ofDouble(double v) { return ofDouble(v, 0); }
+    public static Value ofBytes(byte[] v) { return ofBytes(v, 0); }
     public static Value ofString(String v) { return ofString(v, 0); }
 
     /** For codecs: a value from its parts, as {@link #rawBits()} and {@link #rawBytes()} return them. */
