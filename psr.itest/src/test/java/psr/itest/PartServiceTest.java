@@ -273,6 +273,54 @@ class PartServiceTest {
         assertThat(primary()).isIn(2, 3);
     }
 
+    @Test
+    void severalPartsSpreadTheirPrimariesAndANodeFailureFailsOverOnlyItsOwnParts() throws Exception {
+        Map<String, Configuration> byKey = new TreeMap<>();
+        for (int node = 1; node <= 3; node++) {
+            configure(node, "line-a", Map.of("replicas", "1,2,3"));
+            byKey.put("a" + node, configurations.remove(node));
+            configure(node, "line-b", Map.of("replicas", "2,3,1"));
+            byKey.put("b" + node, configurations.remove(node));
+        }
+        try {
+            await("six replicas", () -> partsNamed("line-a").size() == 3 && partsNamed("line-b").size() == 3);
+            await("line-a led by node 1, line-b by node 2", () -> primaryOf("line-a") == 1 && primaryOf("line-b") == 2);
+            get(partsNamed("line-a").get(2).submit(Operation.put("x", Value.ofInt64(1))));
+            get(partsNamed("line-b").get(3).submit(Operation.put("y", Value.ofInt64(2))));
+            long viewB = partsNamed("line-b").get(2).status().view();
+            // Node 1 fails: both of its replicas go away.
+            byKey.remove("a1").delete();
+            byKey.remove("b1").delete();
+            assertThat(get(partsNamed("line-a").get(3).submit(Operation.put("x", Value.ofInt64(3)))).view())
+                    .as("line-a failed over to a new view").isGreaterThan(0);
+            assertThat(get(partsNamed("line-b").get(3).submit(Operation.put("y", Value.ofInt64(4)))).view())
+                    .as("line-b kept its primary and view").isEqualTo(viewB);
+            assertThat(primaryOf("line-b")).isEqualTo(2);
+        } finally {
+            for (Configuration c : byKey.values()) c.delete();
+        }
+    }
+
+    Map<Integer, PartState> partsNamed(String name) {
+        Map<Integer, PartState> out = new TreeMap<>();
+        try {
+            for (ServiceReference<PartState> ref : context.getServiceReferences(PartState.class, "(psr.part=" + name + ")")) {
+                PartState s = context.getService(ref);
+                if (s != null) out.put((Integer) ref.getProperty("psr.node"), s);
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    int primaryOf(String name) {
+        for (Map.Entry<Integer, PartState> e : partsNamed(name).entrySet()) {
+            if (e.getValue().status().role() == Role.PRIMARY) return e.getKey();
+        }
+        return -1;
+    }
+
     long valueOf(int node, String key) {
         PartState p = parts().get(node);
         if (p == null) return -1;
