@@ -1,0 +1,380 @@
+package psr.transport.udp;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The checked configuration of one {@link UdpTransport}. {@link #parse} reads the ConfigAdmin properties
+ * (values may be strings, as FileInstall gives them from a {@code .cfg} file, or typed values and arrays) and
+ * rejects the first bad value with a {@link BadSetting} that names the property, the value and what is
+ * allowed. The property names are the constants below; README.md documents them.
+ *
+ * @param nodeId                   this node's id
+ * @param clusterId                the cluster id carried (and checked) in every datagram, 0 to 2^32-1
+ * @param bind                     local address and port of the socket (port 0: any free port, for tests)
+ * @param peers                    node id to address; may include this node (ignored for sending)
+ * @param keys                     one or two keys; the first signs, all verify
+ * @param datagramBytesMax         largest UDP payload sent, header and tag included
+ * @param messageBytesMax          largest message accepted by send and by reassembly
+ * @param dscp                     DiffServ code point for IP_TOS (0 to 63)
+ * @param sendBufferBytes          SO_SNDBUF, 0 for the OS default
+ * @param receiveBufferBytes       SO_RCVBUF, 0 for the OS default
+ * @param replayWindow             sequence numbers remembered per sender, a multiple of 64
+ * @param reassemblyTimeoutMillis  how long an incomplete message is kept
+ * @param reassemblyBytesMax       bytes held by incomplete messages, all senders together
+ * @param reassemblyBytesPerPeer   bytes held by incomplete messages of one sender
+ * @param sendQueueMessages        messages waiting for the sender thread
+ * @param sendQueueBytes           message bytes waiting for the sender thread
+ */
+record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer, InetSocketAddress> peers,
+        List<Key> keys, int datagramBytesMax, int messageBytesMax, int dscp, int sendBufferBytes,
+        int receiveBufferBytes, int replayWindow, int reassemblyTimeoutMillis, long reassemblyBytesMax,
+        long reassemblyBytesPerPeer, int sendQueueMessages, long sendQueueBytes) {
+
+    static final String NODE_ID = "node.id";
+    static final String CLUSTER_ID = "cluster.id";
+    static final String BIND_ADDRESS = "bind.address";
+    static final String BIND_PORT = "bind.port";
+    static final String PEERS = "peers";
+    static final String KEYS = "keys";
+    static final String DATAGRAM_BYTES_MAX = "datagram.bytes.max";
+    static final String MESSAGE_BYTES_MAX = "message.bytes.max";
+    static final String DSCP = "dscp";
+    static final String SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
+    static final String RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
+    static final String REPLAY_WINDOW = "replay.window";
+    static final String REASSEMBLY_TIMEOUT_MS = "reassembly.timeout.ms";
+    static final String REASSEMBLY_BYTES_MAX = "reassembly.bytes.max";
+    static final String REASSEMBLY_BYTES_PER_PEER = "reassembly.bytes.per.peer";
+    static final String SEND_QUEUE_MESSAGES = "send.queue.messages";
+    static final String SEND_QUEUE_BYTES = "send.queue.bytes";
+
+    static final int NODE_ID_MAX = 65535;
+    static final long CLUSTER_ID_MAX = 0xFFFF_FFFFL;
+    /** The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
+    static final int UDP_PAYLOAD_MAX = 65507;
+    /** The smallest datagram size: the largest header plus a useful fragment. */
+    static final int DATAGRAM_BYTES_MIN = 256;
+    static final int MESSAGE_BYTES_LIMIT = 16 * 1024 * 1024;
+    static final int KEY_BYTES_MIN = 16;
+    static final int KEY_BYTES_MAX = 64;
+
+    static final int DEFAULT_DATAGRAM_BYTES_MAX = 1400;
+    static final int DEFAULT_MESSAGE_BYTES_MAX = 1024 * 1024;
+    static final int DEFAULT_REPLAY_WINDOW = 1024;
+    static final int DEFAULT_REASSEMBLY_TIMEOUT_MS = 2000;
+    static final long DEFAULT_REASSEMBLY_BYTES_MAX = 8L * 1024 * 1024;
+    static final long DEFAULT_REASSEMBLY_BYTES_PER_PEER = 2L * 1024 * 1024;
+    static final int DEFAULT_SEND_QUEUE_MESSAGES = 4096;
+    static final long DEFAULT_SEND_QUEUE_BYTES = 16L * 1024 * 1024;
+
+    /** A shared secret and the id that names it in datagrams. */
+    record Key(int id, byte[] secret) {
+        @Override
+        public String toString() {
+            return "key " + id + " (" + secret.length + " bytes)";
+        }
+    }
+
+    /** A rejected configuration value; the message is the whole story. */
+    static final class BadSetting extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final String property;
+
+        BadSetting(String property, Object value, String problem) {
+            super("property " + property + " = " + show(value) + " is not allowed: " + problem);
+            this.property = property;
+        }
+
+        private static String show(Object value) {
+            if (value == null) {
+                return "(missing)";
+            }
+            if (value instanceof String[] array) {
+                return "'" + String.join(",", array) + "'";
+            }
+            if (value instanceof Collection<?> c) {
+                return "'" + String.join(",", c.stream().map(String::valueOf).toList()) + "'";
+            }
+            return "'" + value + "'";
+        }
+    }
+
+    Settings {
+        peers = Collections.unmodifiableMap(new TreeMap<>(peers));
+        keys = List.copyOf(keys);
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})+");
+
+    /** Reads and checks every property; throws {@link BadSetting} for the first bad one. */
+    static Settings parse(Map<String, ?> properties) {
+        int nodeId = (int) integer(properties, NODE_ID, null, 0, NODE_ID_MAX, "an integer from 0 to 65535");
+        long clusterId = integer(properties, CLUSTER_ID, null, 0, CLUSTER_ID_MAX, "an integer from 0 to 4294967295");
+        Map<Integer, InetSocketAddress> peers = peers(properties.get(PEERS));
+        InetSocketAddress own = peers.get(nodeId);
+
+        Object bindAddressValue = properties.get(BIND_ADDRESS);
+        String bindAddressText = bindAddressValue == null ? "" : String.valueOf(bindAddressValue).trim();
+        InetAddress bindAddress;
+        if (bindAddressText.isEmpty()) {
+            if (own == null) {
+                throw new BadSetting(BIND_ADDRESS, bindAddressValue, "it is empty and peers has no entry for this node ("
+                        + nodeId + "); expected an IP address (e.g. 127.0.0.1 or 0.0.0.0), or an entry "
+                        + nodeId + "=host:port in peers");
+            }
+            bindAddress = own.getAddress();
+        } else {
+            bindAddress = ipLiteral(bindAddressText);
+            if (bindAddress == null) {
+                throw new BadSetting(BIND_ADDRESS, bindAddressValue,
+                        "expected an IPv4 address such as 127.0.0.1 or 0.0.0.0, or an IPv6 address in brackets");
+            }
+        }
+        long port = integer(properties, BIND_PORT, -1L, -1, 65535,
+                "-1 (the port of this node's entry in peers) or a port from 0 to 65535 (0: any free port)");
+        if (port == -1) {
+            if (own == null) {
+                throw new BadSetting(BIND_PORT, properties.get(BIND_PORT), "it is -1 (take it from peers) and peers "
+                        + "has no entry for this node (" + nodeId + "); expected a port from 0 to 65535");
+            }
+            port = own.getPort();
+        }
+        InetSocketAddress bind = new InetSocketAddress(bindAddress, (int) port);
+        if (peers.keySet().stream().noneMatch(id -> id != nodeId)) {
+            throw new BadSetting(PEERS, properties.get(PEERS), "it names no node other than this one (" + nodeId
+                    + "); expected entries id=host:port for the other nodes");
+        }
+        List<Key> keys = keys(properties.get(KEYS));
+
+        int datagram = (int) integer(properties, DATAGRAM_BYTES_MAX, (long) DEFAULT_DATAGRAM_BYTES_MAX,
+                DATAGRAM_BYTES_MIN, UDP_PAYLOAD_MAX, "an integer from " + DATAGRAM_BYTES_MIN + " to " + UDP_PAYLOAD_MAX);
+        int message = (int) integer(properties, MESSAGE_BYTES_MAX, (long) DEFAULT_MESSAGE_BYTES_MAX, 1,
+                MESSAGE_BYTES_LIMIT, "an integer from 1 to " + MESSAGE_BYTES_LIMIT);
+        int fragmentsNeeded = (message + Wire.fragmentCapacity(datagram, Wire.PART_BYTES_MAX) - 1)
+                / Wire.fragmentCapacity(datagram, Wire.PART_BYTES_MAX);
+        if (fragmentsNeeded > Wire.FRAGMENTS_MAX) {
+            throw new BadSetting(MESSAGE_BYTES_MAX, properties.get(MESSAGE_BYTES_MAX), "with " + DATAGRAM_BYTES_MAX
+                    + " = " + datagram + " it needs " + fragmentsNeeded + " fragments; expected at most "
+                    + Wire.FRAGMENTS_MAX);
+        }
+        int dscp = (int) integer(properties, DSCP, 0L, 0, 63, "an integer from 0 to 63 (e.g. 46 for EF)");
+        int sendBuffer = (int) integer(properties, SEND_BUFFER_BYTES, 0L, 0, 64L * 1024 * 1024,
+                "0 (the OS default) or a size in bytes up to 67108864");
+        int receiveBuffer = (int) integer(properties, RECEIVE_BUFFER_BYTES, 0L, 0, 64L * 1024 * 1024,
+                "0 (the OS default) or a size in bytes up to 67108864");
+        long window = integer(properties, REPLAY_WINDOW, (long) DEFAULT_REPLAY_WINDOW, 64, 65536,
+                "a multiple of 64 from 64 to 65536");
+        if (window % 64 != 0) {
+            throw new BadSetting(REPLAY_WINDOW, properties.get(REPLAY_WINDOW), "expected a multiple of 64 from 64 to 65536");
+        }
+        int timeout = (int) integer(properties, REASSEMBLY_TIMEOUT_MS, (long) DEFAULT_REASSEMBLY_TIMEOUT_MS, 10,
+                600_000, "a time in milliseconds from 10 to 600000");
+        long perPeer = integer(properties, REASSEMBLY_BYTES_PER_PEER, DEFAULT_REASSEMBLY_BYTES_PER_PEER, message,
+                1L << 40, "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
+        long total = integer(properties, REASSEMBLY_BYTES_MAX, DEFAULT_REASSEMBLY_BYTES_MAX, perPeer, 1L << 40,
+                "at least " + REASSEMBLY_BYTES_PER_PEER + " (" + perPeer + ")");
+        int queueMessages = (int) integer(properties, SEND_QUEUE_MESSAGES, (long) DEFAULT_SEND_QUEUE_MESSAGES, 1,
+                1_000_000, "an integer from 1 to 1000000");
+        long queueBytes = integer(properties, SEND_QUEUE_BYTES, DEFAULT_SEND_QUEUE_BYTES, message, 1L << 40,
+                "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
+        return new Settings(nodeId, clusterId, bind, peers, keys, datagram, message, dscp, sendBuffer, receiveBuffer,
+                (int) window, timeout, total, perPeer, queueMessages, queueBytes);
+    }
+
+    private static long integer(Map<String, ?> properties, String name, Long fallback, long min, long max,
+            String allowed) {
+        Object value = properties.get(name);
+        if (value instanceof String[] array && array.length == 1) {
+            value = array[0];
+        }
+        if (value == null || (value instanceof String s && s.isBlank())) {
+            if (fallback == null) {
+                throw new BadSetting(name, value, "it is required; expected " + allowed);
+            }
+            return fallback;
+        }
+        long n;
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            n = ((Number) value).longValue();
+        } else if (value instanceof String s) {
+            try {
+                n = Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw new BadSetting(name, value, "it is not an integer; expected " + allowed);
+            }
+        } else {
+            throw new BadSetting(name, value, "it is a " + value.getClass().getSimpleName() + "; expected " + allowed);
+        }
+        if (n < min || n > max) {
+            throw new BadSetting(name, value, "expected " + allowed);
+        }
+        return n;
+    }
+
+    /** A configuration list: a String[] or collection (typed configuration) or one comma-separated string. */
+    private static List<String> list(Object value) {
+        List<String> out = new ArrayList<>();
+        if (value instanceof String[] array) {
+            for (String s : array) {
+                out.addAll(Arrays.asList(s.split(",")));
+            }
+        } else if (value instanceof Collection<?> c) {
+            for (Object o : c) {
+                out.addAll(Arrays.asList(String.valueOf(o).split(",")));
+            }
+        } else if (value != null) {
+            out.addAll(Arrays.asList(String.valueOf(value).split(",")));
+        }
+        out.replaceAll(String::trim);
+        out.removeIf(String::isEmpty);
+        return out;
+    }
+
+    private static Map<Integer, InetSocketAddress> peers(Object value) {
+        String allowed = "expected a list of id=address:port, e.g. 2=127.0.0.1:7402, with distinct ids from 0 to "
+                + "65535, IPv4 addresses (or IPv6 in brackets) and ports from 1 to 65535";
+        List<String> entries = list(value);
+        if (entries.isEmpty()) {
+            throw new BadSetting(PEERS, value, "it is empty; " + allowed);
+        }
+        Map<Integer, InetSocketAddress> peers = new TreeMap<>();
+        for (String entry : entries) {
+            int eq = entry.indexOf('=');
+            int colon = entry.lastIndexOf(':');
+            if (eq <= 0 || colon <= eq + 1 || colon == entry.length() - 1) {
+                throw new BadSetting(PEERS, value, "entry '" + entry + "' is not id=address:port; " + allowed);
+            }
+            int id;
+            int port;
+            try {
+                id = Integer.parseInt(entry.substring(0, eq).trim());
+                port = Integer.parseInt(entry.substring(colon + 1).trim());
+            } catch (NumberFormatException e) {
+                throw new BadSetting(PEERS, value, "entry '" + entry + "' has a bad id or port; " + allowed);
+            }
+            if (id < 0 || id > NODE_ID_MAX || port < 1 || port > 65535) {
+                throw new BadSetting(PEERS, value, "entry '" + entry + "' has an id or port out of range; " + allowed);
+            }
+            InetAddress address = ipLiteral(entry.substring(eq + 1, colon).trim());
+            if (address == null || address.isAnyLocalAddress()) {
+                throw new BadSetting(PEERS, value, "entry '" + entry + "' has no usable IP address; " + allowed);
+            }
+            if (peers.put(id, new InetSocketAddress(address, port)) != null) {
+                throw new BadSetting(PEERS, value, "node " + id + " appears twice; " + allowed);
+            }
+        }
+        return peers;
+    }
+
+    private static List<Key> keys(Object value) {
+        String allowed = "expected one or two entries id=hex:KEY or id=base64:KEY with distinct ids from 0 to 255 "
+                + "and keys of " + KEY_BYTES_MIN + " to " + KEY_BYTES_MAX + " bytes (the first entry signs)";
+        List<String> entries = list(value);
+        if (entries.isEmpty() || entries.size() > 2) {
+            throw new BadSetting(KEYS, redact(entries, value), "it has " + entries.size() + " entries; " + allowed);
+        }
+        List<Key> keys = new ArrayList<>();
+        for (String entry : entries) {
+            int eq = entry.indexOf('=');
+            int id;
+            try {
+                id = eq <= 0 ? -1 : Integer.parseInt(entry.substring(0, eq).trim());
+            } catch (NumberFormatException e) {
+                id = -1;
+            }
+            if (id < 0 || id > 255) {
+                throw new BadSetting(KEYS, redact(entries, value), "an entry has no key id from 0 to 255; " + allowed);
+            }
+            String text = entry.substring(eq + 1).trim();
+            byte[] secret = null;
+            if (text.startsWith("hex:") && HEX.matcher(text.substring(4)).matches()) {
+                secret = hex(text.substring(4));
+            } else if (text.startsWith("base64:")) {
+                try {
+                    secret = Base64.getDecoder().decode(text.substring(7));
+                } catch (IllegalArgumentException e) {
+                    secret = null;
+                }
+            }
+            if (secret == null) {
+                throw new BadSetting(KEYS, redact(entries, value), "key " + id + " is not hex:... or base64:...; " + allowed);
+            }
+            if (secret.length < KEY_BYTES_MIN || secret.length > KEY_BYTES_MAX) {
+                throw new BadSetting(KEYS, redact(entries, value), "key " + id + " has " + secret.length + " bytes; " + allowed);
+            }
+            for (Key k : keys) {
+                if (k.id() == id) {
+                    throw new BadSetting(KEYS, redact(entries, value), "key id " + id + " appears twice; " + allowed);
+                }
+            }
+            keys.add(new Key(id, secret));
+        }
+        return keys;
+    }
+
+    /** Key material never goes into a log line: show only the ids and the encoding. */
+    private static String redact(List<String> entries, Object value) {
+        if (value == null) {
+            return null;
+        }
+        List<String> shown = new ArrayList<>();
+        for (String e : entries) {
+            int eq = e.indexOf('=');
+            int colon = e.indexOf(':', Math.max(eq, 0));
+            shown.add((eq > 0 ? e.substring(0, eq + 1) : "")
+                    + (colon > eq ? e.substring(eq + 1, colon + 1) : "") + "<secret>");
+        }
+        return String.join(",", shown);
+    }
+
+    private static byte[] hex(String s) {
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+
+    /** An IP address written as a literal (no name lookup ever happens), or null. */
+    static InetAddress ipLiteral(String text) {
+        try {
+            if (IPV4.matcher(text).matches()) {
+                return InetAddress.getByName(text);
+            }
+            if (text.length() > 2 && text.startsWith("[") && text.endsWith("]") && text.indexOf(':') > 0
+                    && text.substring(1, text.length() - 1).matches("[0-9a-fA-F:.]+")) {
+                return InetAddress.getByName(text.substring(1, text.length() - 1));
+            }
+        } catch (UnknownHostException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Summary for the start-up log line (no key material). */
+    String describe() {
+        StringBuilder peersText = new StringBuilder();
+        peers.forEach((id, a) -> peersText.append(peersText.length() == 0 ? "" : ", ").append(id).append('=')
+                .append(a.getAddress().getHostAddress()).append(':').append(a.getPort()));
+        return "node " + nodeId + ", cluster " + clusterId + ", peers {" + peersText + "}, keys "
+                + keys.stream().map(k -> String.valueOf(k.id())).toList() + " (signing with " + keys.get(0).id()
+                + "), datagrams up to " + datagramBytesMax + " bytes, messages up to " + messageBytesMax + " bytes";
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

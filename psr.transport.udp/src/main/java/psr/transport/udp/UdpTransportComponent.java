@@ -1,0 +1,188 @@
+package psr.transport.udp;
+
+import java.io.IOException;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.ComponentException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import psr.api.transport.Transport;
+
+/**
+ * The UDP {@link Transport} of this node, configured by the singleton configuration {@value #PID}.
+ *
+ * <p>The component registers the service itself, and only after the whole configuration has been checked and
+ * the socket bound (as psr.osal.linux's storage component does): a bad configuration leaves the component in
+ * FAILED ACTIVATION with no service, and SCR logs one error whose message names the property, its value and
+ * what is allowed. The service carries {@code psr.node} (this node's id) and {@code psr.cluster}, so a consumer
+ * can bind with a target filter such as {@code (psr.node=1)}.
+ *
+ * <p>A configuration change deactivates and reactivates the component: the socket is closed (the port is free
+ * when deactivate returns) and bound again, and the transport starts with a new incarnation, which the peers
+ * accept as a restart.
+ */
+@Component(name = UdpTransportComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {},
+        immediate = true)
+@Designate(ocd = UdpTransportComponent.Config.class)
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=psr.api.transport.Transport",
+        uses = Transport.class)
+public final class UdpTransportComponent {
+
+    /** The component name and the (singleton) configuration PID. */
+    public static final String PID = "psr.transport.udp";
+
+    @ObjectClassDefinition(name = "PSR UDP transport",
+            description = "How this controller reaches the other controllers of its PSR cluster: its node id, "
+                    + "its socket, the peers' addresses and the cluster keys that authenticate every datagram.")
+    public @interface Config {
+
+        @AttributeDefinition(name = "Node id", description = "This node's id, 0 to 65535; the same id the other "
+                + "nodes list for it in their peers.")
+        int node_id();
+
+        @AttributeDefinition(name = "Cluster id", description = "Carried in every datagram; datagrams of another "
+                + "cluster are dropped (bad_cluster). 0 to 4294967295, the same on every node.")
+        long cluster_id();
+
+        @AttributeDefinition(name = "Bind address", required = false, description = "IP address of the socket, "
+                + "e.g. 127.0.0.1, 10.0.0.1 or 0.0.0.0. Empty: the address of this node's own entry in peers.")
+        String bind_address() default "";
+
+        @AttributeDefinition(name = "Bind port", description = "UDP port of the socket, 1 to 65535; -1: the port "
+                + "of this node's own entry in peers.")
+        int bind_port() default -1;
+
+        @AttributeDefinition(name = "Peers", description = "The nodes of the cluster as id=address:port, e.g. "
+                + "2=127.0.0.1:7402. May include this node. Datagrams are accepted from a node only from its "
+                + "address and port listed here.")
+        String[] peers();
+
+        @AttributeDefinition(name = "Keys", description = "One or two cluster keys as id=hex:KEY or "
+                + "id=base64:KEY (id 0 to 255, key 16 to 64 bytes). The first signs what this node sends; "
+                + "datagrams signed with any listed key are accepted. Two keys only while rotating.")
+        String[] keys();
+
+        @AttributeDefinition(name = "Largest datagram", description = "Largest UDP payload sent, in bytes, "
+                + "header and tag included (256 to 65507). 1400 fits a 1500-byte Ethernet MTU with room to "
+                + "spare; larger messages are fragmented.")
+        int datagram_bytes_max() default Settings.DEFAULT_DATAGRAM_BYTES_MAX;
+
+        @AttributeDefinition(name = "Largest message", description = "Largest message sent or reassembled, in "
+                + "bytes (1 to 16777216).")
+        int message_bytes_max() default Settings.DEFAULT_MESSAGE_BYTES_MAX;
+
+        @AttributeDefinition(name = "DSCP", description = "DiffServ code point put into IP_TOS of every "
+                + "datagram (0 to 63; e.g. 46 for EF, 48 for CS6). Best effort: the OS or the network may ignore "
+                + "it; IPv4 only.")
+        int dscp() default 0;
+
+        @AttributeDefinition(name = "Socket send buffer", description = "SO_SNDBUF in bytes; 0 keeps the OS "
+                + "default.")
+        int socket_send_buffer_bytes() default 0;
+
+        @AttributeDefinition(name = "Socket receive buffer", description = "SO_RCVBUF in bytes; 0 keeps the OS "
+                + "default. Raise it if the kernel drops datagrams under bursts.")
+        int socket_receive_buffer_bytes() default 0;
+
+        @AttributeDefinition(name = "Replay window", description = "Sequence numbers remembered per sender "
+                + "(a multiple of 64, 64 to 65536); older ones are dropped as replay.")
+        int replay_window() default Settings.DEFAULT_REPLAY_WINDOW;
+
+        @AttributeDefinition(name = "Reassembly timeout", description = "Milliseconds an incomplete fragmented "
+                + "message is kept (10 to 600000).")
+        int reassembly_timeout_ms() default Settings.DEFAULT_REASSEMBLY_TIMEOUT_MS;
+
+        @AttributeDefinition(name = "Reassembly memory", description = "Bytes all incomplete messages may hold "
+                + "together (at least the per-peer bound).")
+        long reassembly_bytes_max() default Settings.DEFAULT_REASSEMBLY_BYTES_MAX;
+
+        @AttributeDefinition(name = "Reassembly memory per peer", description = "Bytes the incomplete messages "
+                + "of one sender may hold (at least the largest message).")
+        long reassembly_bytes_per_peer() default Settings.DEFAULT_REASSEMBLY_BYTES_PER_PEER;
+
+        @AttributeDefinition(name = "Send queue (messages)", description = "Messages waiting to be sent; when "
+                + "full, send drops (queue_full).")
+        int send_queue_messages() default Settings.DEFAULT_SEND_QUEUE_MESSAGES;
+
+        @AttributeDefinition(name = "Send queue (bytes)", description = "Message bytes waiting to be sent "
+                + "(at least the largest message); when full, send drops (queue_full).")
+        long send_queue_bytes() default Settings.DEFAULT_SEND_QUEUE_BYTES;
+    }
+
+    private final UdpTransport transport;
+    private final ServiceRegistration<Transport> registration;
+
+    /**
+     * {@code config} is not read: it is here so that the component description carries the defaults of
+     * {@link Config}; {@link Settings#parse} reads the raw properties to explain a bad value in its own words.
+     */
+    @Activate
+    public UdpTransportComponent(Config config, Map<String, Object> properties, BundleContext context,
+            @Reference(service = LoggerFactory.class) Logger logger) {
+        Settings settings;
+        try {
+            settings = Settings.parse(properties);
+        } catch (Settings.BadSetting e) {
+            throw new ComponentException("configuration " + PID + ": " + e.getMessage());
+        }
+        UdpTransport.Log log = new UdpTransport.Log() {
+            @Override
+            public void info(String message) {
+                logger.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                logger.warn(message);
+            }
+        };
+        try {
+            transport = new UdpTransport(settings, log);
+        } catch (IOException | RuntimeException e) {
+            boolean inUse = String.valueOf(e.getMessage()).contains("in use");
+            String property = inUse ? Settings.BIND_PORT : Settings.BIND_ADDRESS;
+            Object value = inUse ? settings.bind().getPort() : settings.bind().getAddress().getHostAddress();
+            throw new ComponentException("configuration " + PID + ": property " + property + " = '" + value
+                    + "' is not allowed: cannot bind " + UdpTransport.show(settings.bind()) + " (" + e
+                    + "); expected a free UDP port on an address of this host");
+        }
+        transport.start();
+        Dictionary<String, Object> serviceProperties = new Hashtable<>();
+        serviceProperties.put("psr.node", settings.nodeId());
+        serviceProperties.put("psr.cluster", settings.clusterId());
+        serviceProperties.put("psr.transport", "udp");
+        serviceProperties.put(Constants.SERVICE_DESCRIPTION, "PSR UDP transport of node " + settings.nodeId()
+                + " on " + UdpTransport.show(transport.localAddress()));
+        try {
+            registration = context.registerService(Transport.class, transport, serviceProperties);
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException e) {
+            // The bundle is stopping and the framework already removed the registration.
+        }
+        transport.close();
+    }
+}
