@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
+import psr.consensus.core.Checkpoint;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Message.Commit;
@@ -168,6 +169,7 @@ public final class MessageCodec {
             w.nonNegative("view", d.view()).nonNegative("lastNormalView", d.lastNormalView());
             w.nonNegative("op", d.op()).nonNegative("commit", d.commit()).nonNegative("afterOp", d.afterOp());
             w.entries("log", d.log());
+            w.checkpoint(d.checkpoint());
         } else if (m instanceof StartView s) {
             w.nonNegative("view", s.view()).nonNegative("op", s.op()).nonNegative("commit", s.commit());
             w.nonNegative("afterOp", s.afterOp()).entries("log", s.log());
@@ -177,6 +179,7 @@ public final class MessageCodec {
             w.nonNegative("view", n.view()).nonNegative("afterOp", n.afterOp());
             w.nonNegative("op", n.op()).nonNegative("commit", n.commit());
             w.entries("entries", n.entries());
+            w.checkpoint(n.checkpoint());
         } else if (m instanceof Recovery r) {
             w.i64(r.nonce());
         } else if (m instanceof RecoveryResponse r) {
@@ -190,6 +193,7 @@ public final class MessageCodec {
                 w.u8(1);
                 w.entries("log", r.log());
             }
+            w.checkpoint(r.checkpoint());
         }
         if (w.pos != size) {
             throw new CodecException(w.type + ": the message changed while being encoded (" + w.pos + " of " + size + " bytes written)");
@@ -224,12 +228,17 @@ public final class MessageCodec {
         if (m instanceof Pong p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof PreVote || m instanceof PreVoteReply) return 8 + 1;
         if (m instanceof StartViewChange) return 8 + 1 + 8;
-        if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log());
+        if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log()) + checkpointSize(d.checkpoint());
         if (m instanceof StartView s) return 4 * 8 + listSize(type, "log", s.log());
-        if (m instanceof NewState n) return 4 * 8 + listSize(type, "entries", n.entries());
+        if (m instanceof NewState n) return 4 * 8 + listSize(type, "entries", n.entries()) + checkpointSize(n.checkpoint());
         if (m instanceof Recovery) return 8;
         RecoveryResponse r = (RecoveryResponse) m;
-        return 4 * 8 + 1 + (r.log() == null ? 0 : listSize(type, "log", r.log()));
+        return 4 * 8 + 1 + (r.log() == null ? 0 : listSize(type, "log", r.log())) + checkpointSize(r.checkpoint());
+    }
+
+    /** A presence byte, then op and the state's length and bytes. */
+    private static long checkpointSize(Checkpoint c) {
+        return 1 + (c == null ? 0 : 8 + 4 + (long) c.state().length);
     }
 
     private static long missing(String type, String field) {
@@ -329,6 +338,18 @@ public final class MessageCodec {
             int i = 0;
             for (LogEntry e : list) entry(field + "[" + i++ + "]", e);
         }
+
+        void checkpoint(Checkpoint c) {
+            if (c == null) {
+                u8(0);
+                return;
+            }
+            u8(1);
+            i64(c.op());
+            i32(c.state().length);
+            System.arraycopy(c.state(), 0, buf, pos, c.state().length);
+            pos += c.state().length;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -419,7 +440,8 @@ public final class MessageCodec {
                 long op = r.nonNegative("op");
                 long commit = r.nonNegative("commit");
                 long afterOp = r.nonNegative("afterOp");
-                yield new DoViewChange(view, lastNormalView, op, commit, afterOp, r.entries("log"));
+                List<LogEntry> log = r.entries("log");
+                yield new DoViewChange(view, lastNormalView, op, commit, afterOp, log, r.checkpoint());
             }
             case START_VIEW -> {
                 long view = r.nonNegative("view");
@@ -437,7 +459,8 @@ public final class MessageCodec {
                 long afterOp = r.nonNegative("afterOp");
                 long op = r.nonNegative("op");
                 long commit = r.nonNegative("commit");
-                yield new NewState(view, afterOp, op, commit, r.entries("entries"));
+                List<LogEntry> entries = r.entries("entries");
+                yield new NewState(view, afterOp, op, commit, entries, r.checkpoint());
             }
             case RECOVERY -> new Recovery(r.i64("nonce"));
             case RECOVERY_RESPONSE -> {
@@ -453,7 +476,8 @@ public final class MessageCodec {
                 long min = present == 0 ? -1 : 0;
                 checkAtLeast(r.type, "op", op, min, min < 0 ? "" : " when a log is present");
                 checkAtLeast(r.type, "commit", commit, min, min < 0 ? "" : " when a log is present");
-                yield new RecoveryResponse(view, nonce, op, commit, present == 0 ? null : r.entries("log"));
+                List<LogEntry> log = present == 0 ? null : r.entries("log");
+                yield new RecoveryResponse(view, nonce, op, commit, log, r.checkpoint());
             }
             default -> throw new AssertionError(code); // excluded above
         };
@@ -555,6 +579,23 @@ public final class MessageCodec {
             byte[] command = Arrays.copyOfRange(data, pos, pos + length);
             pos += length;
             return new LogEntry(view, op, clientId, requestNumber, command);
+        }
+
+        Checkpoint checkpoint() {
+            int present = u8("checkpoint presence byte");
+            if (present == 0) return null;
+            if (present != 1) {
+                throw new CodecException(type + ": checkpoint presence byte " + present + " is invalid; expected 0 (none) or 1 (a checkpoint follows)");
+            }
+            long op = i64("checkpoint.op");
+            if (op < 1) throw new CodecException(type + ": checkpoint.op " + op + " is invalid; expected >= 1");
+            int length = i32("checkpoint length");
+            if (length < 0 || length > end - pos) {
+                throw new CodecException(type + ": checkpoint length " + length + " does not fit the " + (end - pos) + " bytes remaining");
+            }
+            byte[] state = Arrays.copyOfRange(data, pos, pos + length);
+            pos += length;
+            return new Checkpoint(op, state);
         }
 
         List<LogEntry> entries(String field) {

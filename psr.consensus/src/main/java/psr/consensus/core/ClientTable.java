@@ -52,4 +52,49 @@ final class ClientTable {
     int size() {
         return sessions.size();
     }
+
+    /** The table in least-recently-used order, for a checkpoint. */
+    byte[] encode() {
+        int bytes = 4;
+        for (Session s : sessions.values()) bytes += 8 + 8 + 8 + 4 + (s.result() == null ? 0 : s.result().length);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(bytes);
+        b.putInt(sessions.size());
+        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+            Session s = e.getValue();
+            b.putLong(e.getKey()).putLong(s.requestNumber()).putLong(s.op());
+            if (s.result() == null) {
+                b.putInt(-1);
+            } else {
+                b.putInt(s.result().length).put(s.result());
+            }
+        }
+        return b.array();
+    }
+
+    /** Replaces the table with one {@link #encode()} made; throws IllegalArgumentException if malformed. */
+    void decode(java.nio.ByteBuffer b) {
+        LinkedHashMap<Long, Session> restored = new LinkedHashMap<>();
+        try {
+            int count = b.getInt();
+            if (count < 0 || count > capacity && count > b.remaining() / 28) throw new IllegalArgumentException("client table of " + count + " sessions");
+            for (int i = 0; i < count; i++) {
+                long clientId = b.getLong();
+                long requestNumber = b.getLong();
+                long op = b.getLong();
+                int length = b.getInt();
+                if (length < -1 || length > b.remaining()) throw new IllegalArgumentException("client table result of " + length + " bytes");
+                byte[] result = null;
+                if (length >= 0) {
+                    result = new byte[length];
+                    b.get(result);
+                }
+                restored.put(clientId, new Session(requestNumber, result, op));
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("client table ends early");
+        }
+        sessions.clear();
+        sessions.putAll(restored);
+        while (sessions.size() > capacity) sessions.remove(sessions.keySet().iterator().next());
+    }
 }

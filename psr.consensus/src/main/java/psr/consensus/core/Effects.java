@@ -53,13 +53,29 @@ public final class Effects {
     /** Remove every persisted log entry with an op-number above {@code op}. */
     public record TruncateAfter(long op) implements PersistOp {}
 
-    /** Replace the whole persisted log. */
+    /** Replace the whole persisted log (the entries after the persisted checkpoint). */
     public record ReplaceLog(List<LogEntry> entries) implements PersistOp {}
+
+    /**
+     * Persist {@code checkpoint}, then replace the log with {@code logAfter} (the entries after the checkpoint).
+     * Written when a replica takes a checkpoint and drops its log below it, and when it installs one received
+     * from a peer.
+     */
+    public record InstallCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter) implements PersistOp {}
 
     final List<PersistOp> persist = new ArrayList<>();
     final List<Outbound> messages = new ArrayList<>();
     final List<Committed> committed = new ArrayList<>();
     final List<Reply> replies = new ArrayList<>();
+    long restoredCheckpointOp = -1;
+
+    /**
+     * The op of a checkpoint received from a peer and restored into the state machine in this batch, or -1.
+     * Operations up to it were not applied one by one here, so they are not in {@link #committed()}.
+     */
+    public long restoredCheckpointOp() {
+        return restoredCheckpointOp;
+    }
 
     public List<PersistOp> persist() {
         return Collections.unmodifiableList(persist);
@@ -83,6 +99,6 @@ public final class Effects {
     }
 
     public boolean isEmpty() {
-        return persist.isEmpty() && messages.isEmpty() && committed.isEmpty() && replies.isEmpty();
+        return persist.isEmpty() && messages.isEmpty() && committed.isEmpty() && replies.isEmpty() && restoredCheckpointOp < 0;
     }
 }

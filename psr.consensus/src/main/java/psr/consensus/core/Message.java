@@ -43,10 +43,12 @@ public sealed interface Message {
 
     /**
      * To the new primary: my last normal view, op-number, commit-number, and my log entries after
-     * {@code afterOp} (the candidate's commit-number, or 0 to send the whole log).
+     * {@code afterOp} (the candidate's commit-number, or 0 to send the whole log). When my log starts above
+     * what was asked (I dropped it into a checkpoint), {@code afterOp} is my checkpoint's op and
+     * {@code checkpoint} holds it; otherwise {@code checkpoint} is null.
      */
-    record DoViewChange(long view, long lastNormalView, long op, long commit, long afterOp, List<LogEntry> log)
-            implements Message {}
+    record DoViewChange(long view, long lastNormalView, long op, long commit, long afterOp, List<LogEntry> log,
+            Checkpoint checkpoint) implements Message {}
 
     /**
      * New primary to all: the view has started with this log. Entries up to {@code afterOp} are committed and
@@ -57,8 +59,12 @@ public sealed interface Message {
     /** Asks a replica in {@code view} for the log entries after {@code op}. */
     record GetState(long view, long op) implements Message {}
 
-    /** Answer to {@link GetState}: the entries after {@code afterOp} up to {@code op}. */
-    record NewState(long view, long afterOp, long op, long commit, List<LogEntry> entries) implements Message {}
+    /**
+     * Answer to {@link GetState}: the entries after {@code afterOp} up to {@code op}. When the asked-for entries
+     * are no longer in the log, {@code checkpoint} (at {@code afterOp}) comes with them; otherwise it is null.
+     */
+    record NewState(long view, long afterOp, long op, long commit, List<LogEntry> entries, Checkpoint checkpoint)
+            implements Message {}
 
     /** A replica that lost its memory asks for the state; the nonce pairs answers with this attempt. */
     record Recovery(long nonce) implements Message {
@@ -69,8 +75,10 @@ public sealed interface Message {
     }
 
     /**
-     * Answer to {@link Recovery}. Only the primary fills in {@code log}, {@code op} and {@code commit};
-     * a backup sends {@code log == null}.
+     * Answer to {@link Recovery}. Only the primary fills in {@code log} (the entries after its checkpoint, or
+     * all), {@code op}, {@code commit} and {@code checkpoint} (null when it has none); a backup sends
+     * {@code log == null} and {@code checkpoint == null}.
      */
-    record RecoveryResponse(long view, long nonce, long op, long commit, List<LogEntry> log) implements Message {}
+    record RecoveryResponse(long view, long nonce, long op, long commit, List<LogEntry> log, Checkpoint checkpoint)
+            implements Message {}
 }

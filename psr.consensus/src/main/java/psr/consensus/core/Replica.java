@@ -47,6 +47,8 @@ public final class Replica {
     private long view;
     private long lastNormalView;
     private final ReplicaLog log = new ReplicaLog();
+    /** The latest checkpoint: the log holds only the operations after it. Null until the first one. */
+    private Checkpoint checkpoint;
 
     // Volatile state.
     private Status status;
@@ -155,14 +157,20 @@ public final class Replica {
      * normal if that view had started for it, otherwise still in that view change.
      */
     public static Replica restart(ReplicaConfig config, StateMachine stateMachine, Random random, long view,
-            long lastNormalView, List<LogEntry> log) {
+            long lastNormalView, Checkpoint checkpoint, List<LogEntry> log) {
         if (lastNormalView > view) {
             throw new IllegalArgumentException("persisted last normal view " + lastNormalView + " > view " + view);
         }
         Replica r = new Replica(config, stateMachine, random);
         r.view = view;
         r.lastNormalView = lastNormalView;
-        r.log.replace(log);
+        if (checkpoint != null) {
+            r.restoreCheckpoint(checkpoint); // throws IllegalArgumentException if it does not decode
+            r.log.resetTo(checkpoint.op(), log);
+            r.effects.restoredCheckpointOp = checkpoint.op();
+        } else {
+            r.log.resetTo(0, log);
+        }
         if (view == lastNormalView) {
             r.status = Status.NORMAL;
             r.resetElectionDeadline();
@@ -415,6 +423,43 @@ public final class Replica {
             Request request = localPending.remove(entry.op());
             if (request != null) reply(request, outcome, result, self, outcome == Outcome.OK ? entry.op() : -1);
         }
+        int interval = config.checkpointIntervalOps();
+        if (interval > 0 && applied - log.base() >= interval) takeCheckpoint();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Checkpoints.
+
+    /** Checkpoints the applied state and drops the log up to it. */
+    private void takeCheckpoint() {
+        byte[] table = clients.encode();
+        byte[] machine = stateMachine.snapshot();
+        byte[] state = java.nio.ByteBuffer.allocate(4 + table.length + machine.length).putInt(table.length).put(table).put(machine).array();
+        checkpoint = new Checkpoint(applied, state);
+        log.compactTo(applied);
+        effects.persist.add(new Effects.InstallCheckpoint(checkpoint, log.after(log.base())));
+    }
+
+    /** Restores client table and state machine from {@code c}; applied and commit move up to its op. */
+    private void restoreCheckpoint(Checkpoint c) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(c.state());
+        int tableLength = b.getInt();
+        if (tableLength < 4 || tableLength > b.remaining()) throw new IllegalArgumentException("checkpoint at op " + c.op() + " is malformed");
+        clients.decode(java.nio.ByteBuffer.wrap(c.state(), 4, tableLength));
+        stateMachine.restore(java.util.Arrays.copyOfRange(c.state(), 4 + tableLength, c.state().length));
+        checkpoint = c;
+        applied = Math.max(applied, c.op());
+        commit = Math.max(commit, c.op());
+    }
+
+    /** Installs a peer's checkpoint that is ahead of our commit-number, with the log after it. */
+    private void installCheckpoint(Checkpoint c, List<LogEntry> logAfter) {
+        if (c.op() <= commit) throw new InvariantViolation(self, view, log.lastOp(), "installing checkpoint at op " + c.op() + " at or below commit " + commit);
+        restoreCheckpoint(c);
+        log.resetTo(c.op(), logAfter);
+        localPending.headMap(c.op(), true).clear();
+        effects.restoredCheckpointOp = c.op();
+        effects.persist.add(new Effects.InstallCheckpoint(c, log.after(log.base())));
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -497,10 +542,11 @@ public final class Replica {
             lastCommitSentTick = now;
             for (int r = 0; r < replicaCount; r++) {
                 if (r == self) continue;
-                if (ackedOp[r] < log.lastOp()) {
-                    // Retransmit the first operation this backup has not acknowledged; its PrepareOk tells us
-                    // how far it really is, and a gap makes it fetch the rest by state transfer.
-                    LogEntry next = log.get(Math.max(ackedOp[r], 0) + 1);
+                if (Math.max(ackedOp[r], log.base()) < log.lastOp()) {
+                    // Retransmit the first operation this backup has not acknowledged (or the first still in our
+                    // log): its PrepareOk tells us how far it really is, and a gap makes it fetch the rest by state
+                    // transfer, with our checkpoint if it is that far behind.
+                    LogEntry next = log.get(Math.max(ackedOp[r], log.base()) + 1);
                     send(r, new Prepare(view, next.op(), commit, next));
                 } else {
                     send(r, new Commit(view, commit));
@@ -675,11 +721,16 @@ public final class Replica {
     }
 
     private DoViewChange myDoViewChange(long afterOp) {
-        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, afterOp, log.after(afterOp));
+        if (afterOp < log.base()) {
+            // The candidate lacks committed operations we only hold in our checkpoint: send it along.
+            return new DoViewChange(view, lastNormalView, log.lastOp(), commit, log.base(), log.after(log.base()), checkpoint);
+        }
+        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, afterOp, log.after(afterOp), null);
     }
 
     private void onDoViewChange(int from, DoViewChange m) {
-        if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()) {
+        if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()
+                || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
             drop("DoViewChange with an inconsistent log from " + from);
             return;
         }
@@ -691,7 +742,7 @@ public final class Replica {
             countStartViewChange(self);
         }
         if (status != Status.VIEW_CHANGE) return;
-        if (m.afterOp() > viewChangeBaseOp) return; // answers an older StartViewChange of ours (before a restart)
+        if (m.afterOp() > viewChangeBaseOp && m.checkpoint() == null) return; // answers an older StartViewChange of ours
         doViewChanges[from] = m;
         if (doViewChanges[self] == null && config.quorumConnectedRules()) doViewChanges[self] = myDoViewChange(viewChangeBaseOp);
         maybeStartView();
@@ -719,12 +770,14 @@ public final class Replica {
                     + " below the highest commit-number " + maxCommit);
         }
         if (best.afterOp() > commit) {
-            throw new InvariantViolation(self, view, log.lastOp(), "chosen log starts after op " + best.afterOp()
-                    + " but this candidate holds committed entries only up to " + commit);
+            if (best.checkpoint() == null) {
+                throw new InvariantViolation(self, view, log.lastOp(), "chosen log starts after op " + best.afterOp()
+                        + " but this candidate holds committed entries only up to " + commit);
+            }
+            installCheckpoint(best.checkpoint(), best.log());
+        } else {
+            replaceLogAfter(best.afterOp(), best.log());
         }
-        List<LogEntry> chosen = new ArrayList<>(log.lastOp() > 0 ? log.after(0).subList(0, (int) best.afterOp()) : List.of());
-        chosen.addAll(best.log());
-        replaceLog(chosen);
         lastNormalView = view;
         status = Status.NORMAL;
         viewChangesCompleted++;
@@ -732,7 +785,7 @@ public final class Replica {
         becomePrimary();
         // Every replica that sent a DoViewChange holds the committed entries up to its commit-number; send the
         // rest. A replica further behind fetches what it lacks by state transfer.
-        long afterOp = Math.min(minCommit, log.lastOp());
+        long afterOp = Math.max(Math.min(minCommit, log.lastOp()), log.base());
         List<LogEntry> entries = log.after(afterOp);
         for (int r = 0; r < replicaCount; r++) {
             if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, afterOp, entries));
@@ -763,15 +816,13 @@ public final class Replica {
             learnNewerView(m.view(), from);
             return;
         }
-        List<LogEntry> newLog = new ArrayList<>(log.after(0).subList(0, (int) m.afterOp()));
-        newLog.addAll(m.log());
-        adoptView(m.view(), newLog, m.commit());
+        adoptView(m.view(), m.afterOp(), m.log(), m.commit());
         send(from, new PrepareOk(view, log.lastOp()));
     }
 
-    /** Becomes a backup in {@code newView} with the primary's whole log. */
-    private void adoptView(long newView, List<LogEntry> newLog, long newCommit) {
-        replaceLog(newLog);
+    /** Becomes a backup in {@code newView} with our log up to {@code afterOp} and the primary's after it. */
+    private void adoptView(long newView, long afterOp, List<LogEntry> suffix, long newCommit) {
+        replaceLogAfter(afterOp, suffix);
         view = newView;
         lastNormalView = newView;
         status = Status.NORMAL;
@@ -784,20 +835,26 @@ public final class Replica {
         advanceBackupCommit(newCommit);
     }
 
-    /** Replaces the log, checking that no committed entry changes. */
-    private void replaceLog(List<LogEntry> newLog) {
-        if (newLog.size() < commit) {
-            throw new InvariantViolation(self, view, log.lastOp(), "new log of " + newLog.size()
-                    + " entries would drop committed op " + commit);
+    /**
+     * Keeps our log up to {@code afterOp} (which we hold: committed, or in our checkpoint) and replaces the rest
+     * with {@code suffix}, checking that no committed entry changes.
+     */
+    private void replaceLogAfter(long afterOp, List<LogEntry> suffix) {
+        if (afterOp > commit) {
+            throw new InvariantViolation(self, view, log.lastOp(), "keeping our log up to op " + afterOp + " above commit " + commit);
         }
-        for (long op = 1; op <= commit; op++) {
-            if (!log.get(op).equals(newLog.get((int) op - 1))) {
-                throw new InvariantViolation(self, view, log.lastOp(), "new log changes committed op " + op
-                        + ": " + log.get(op) + " -> " + newLog.get((int) op - 1));
+        long newLast = suffix.isEmpty() ? afterOp : suffix.get(suffix.size() - 1).op();
+        if (newLast < commit) {
+            throw new InvariantViolation(self, view, log.lastOp(), "new log ends at op " + newLast + " and would drop committed op " + commit);
+        }
+        for (LogEntry e : suffix) {
+            if (e.op() > log.base() && e.op() <= commit && !e.equals(log.get(e.op()))) {
+                throw new InvariantViolation(self, view, log.lastOp(), "new log changes committed op " + e.op()
+                        + ": " + log.get(e.op()) + " -> " + e);
             }
         }
-        log.replace(newLog);
-        effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+        log.replaceAfter(afterOp, suffix);
+        effects.persist.add(new Effects.ReplaceLog(log.after(log.base())));
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -843,11 +900,16 @@ public final class Replica {
         if (status != Status.NORMAL || deposed || m.view() > view || m.op() < 0) return;
         if (m.view() == view && m.op() >= log.lastOp()) return; // nothing newer to give
         long afterOp = Math.min(m.op(), log.lastOp());
-        send(from, new NewState(view, afterOp, log.lastOp(), commit, log.after(afterOp)));
+        if (afterOp < log.base()) {
+            send(from, new NewState(view, log.base(), log.lastOp(), commit, log.after(log.base()), checkpoint));
+        } else {
+            send(from, new NewState(view, afterOp, log.lastOp(), commit, log.after(afterOp), null));
+        }
     }
 
     private void onNewState(int from, NewState m) {
-        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.commit() > m.op()) {
+        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.commit() > m.op()
+                || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
             drop("NewState inconsistent from " + from);
             return;
         }
@@ -864,6 +926,13 @@ public final class Replica {
                 effects.persist.add(new Effects.TruncateAfter(commit));
             }
         }
+        if (m.checkpoint() != null && m.checkpoint().op() > commit) {
+            if (log.lastOp() > commit) {
+                log.truncateAfter(commit);
+                effects.persist.add(new Effects.TruncateAfter(commit));
+            }
+            installCheckpoint(m.checkpoint(), List.of());
+        }
         if (m.afterOp() > log.lastOp()) {
             transferView = -1; // answer to an older request; ask again
             return;
@@ -871,7 +940,7 @@ public final class Replica {
         List<LogEntry> appended = new ArrayList<>();
         for (LogEntry e : m.entries()) {
             if (e.op() <= log.lastOp()) {
-                if (e.op() <= commit && !e.equals(log.get(e.op()))) {
+                if (e.op() > log.base() && e.op() <= commit && !e.equals(log.get(e.op()))) {
                     throw new InvariantViolation(self, view, log.lastOp(), "NewState from " + from
                             + " differs at committed op " + e.op());
                 }
@@ -913,14 +982,16 @@ public final class Replica {
     private void onRecovery(int from, Recovery m) {
         if (status != Status.NORMAL || deposed) return;
         if (isPrimary()) {
-            send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, log.after(0)));
+            send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, log.after(log.base()), checkpoint));
         } else {
-            send(from, new RecoveryResponse(view, m.nonce(), -1, -1, null));
+            send(from, new RecoveryResponse(view, m.nonce(), -1, -1, null, null));
         }
     }
 
     private void onRecoveryResponse(int from, RecoveryResponse m) {
-        if (m.log() != null && (!validLog(m.log(), 0, m.op()) || m.commit() > m.op())) {
+        long logBase = m.checkpoint() == null ? 0 : m.checkpoint().op();
+        if (m.log() != null && (!validLog(m.log(), logBase, m.op()) || m.commit() > m.op() || logBase > m.commit())
+                || m.log() == null && m.checkpoint() != null) {
             drop("RecoveryResponse inconsistent from " + from);
             return;
         }
@@ -941,8 +1012,12 @@ public final class Replica {
                     + " replicas lost their memory at once, the state cannot be recovered safely and an operator must decide)";
             return;
         }
-        log.replace(primary.log());
-        effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+        if (primary.checkpoint() != null) {
+            installCheckpoint(primary.checkpoint(), primary.log());
+        } else {
+            log.resetTo(0, primary.log());
+            effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+        }
         view = latestView;
         lastNormalView = latestView;
         status = Status.NORMAL;
@@ -1018,6 +1093,7 @@ public final class Replica {
         long op = log.lastOp();
         if (commit > op) fail("commit-number " + commit + " > op-number " + op);
         if (applied > commit) fail("applied " + applied + " > commit-number " + commit);
+        if (applied < log.base()) fail("applied " + applied + " below the checkpoint at " + log.base());
         if (lastNormalView > view) fail("last normal view " + lastNormalView + " > view " + view);
         if (view < viewBefore) fail("view went back from " + viewBefore + " to " + view);
         if (status == Status.NORMAL && lastNormalView != view) fail("normal status but last normal view " + lastNormalView);
@@ -1061,9 +1137,19 @@ public final class Replica {
         return connectivity.connected(peer, now);
     }
 
-    /** The log entry at {@code op}, 1 to {@link #opNumber()}. */
+    /** The log entry at {@code op}, from {@link #logStart()} to {@link #opNumber()}. */
     public LogEntry entry(long op) {
         return log.get(op);
+    }
+
+    /** The first op-number still in the log (everything before is in the checkpoint). */
+    public long logStart() {
+        return log.base() + 1;
+    }
+
+    /** The latest checkpoint, or null. */
+    public Checkpoint checkpoint() {
+        return checkpoint;
     }
 
     /** Why this replica refuses to serve (empty while it serves). */

@@ -12,10 +12,11 @@ package psr.consensus.core;
  * @param transferRetryTicks      a state transfer or recovery request unanswered this long is sent again
  * @param clientTableCapacity     most clients remembered for at-most-once execution; the least recently used is evicted
  * @param quorumConnectedRules    true for VSR-QC (the default); false for plain VR round-robin view changes, kept to show what QC adds
+ * @param checkpointIntervalOps   take a checkpoint and drop the log below it every this many applied operations (0: never)
  */
 public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int connectivityWindowTicks,
         int electionTimeoutTicks, int viewChangeTimeoutTicks, int transferRetryTicks, int clientTableCapacity,
-        boolean quorumConnectedRules) {
+        boolean quorumConnectedRules, int checkpointIntervalOps) {
 
     public ReplicaConfig {
         require(replicaCount >= 1 && replicaCount <= 9, "replicaCount", replicaCount, "1 to 9");
@@ -28,26 +29,32 @@ public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int 
         require(viewChangeTimeoutTicks >= heartbeatTicks, "viewChangeTimeoutTicks", viewChangeTimeoutTicks, ">= heartbeatTicks");
         require(transferRetryTicks >= 1, "transferRetryTicks", transferRetryTicks, ">= 1");
         require(clientTableCapacity >= 1, "clientTableCapacity", clientTableCapacity, ">= 1");
+        require(checkpointIntervalOps >= 0, "checkpointIntervalOps", checkpointIntervalOps, ">= 0 (0: never)");
     }
 
     /** Defaults for a 10 ms tick: heartbeat 50 ms, window 150 ms, election 500 ms, view change 500 ms. */
     public static ReplicaConfig defaults(int replicaCount, int self) {
-        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, true);
+        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, true, 10_000);
     }
 
     public ReplicaConfig withQuorumConnectedRules(boolean on) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, on);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, on, checkpointIntervalOps);
     }
 
     public ReplicaConfig withSelf(int index) {
         return new ReplicaConfig(replicaCount, index, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps);
     }
 
     public ReplicaConfig withClientTableCapacity(int capacity) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, capacity, quorumConnectedRules);
+                viewChangeTimeoutTicks, transferRetryTicks, capacity, quorumConnectedRules, checkpointIntervalOps);
+    }
+
+    public ReplicaConfig withCheckpointInterval(int ops) {
+        return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, ops);
     }
 
     /** A majority: the size of every quorum (f + 1 when replicaCount = 2f + 1). */

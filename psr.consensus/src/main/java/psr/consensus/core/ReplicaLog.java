@@ -4,17 +4,25 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** The in-memory log: entries with op-numbers 1 to {@link #lastOp()}, without gaps. */
+/**
+ * The in-memory log: entries with op-numbers {@link #base()} + 1 to {@link #lastOp()}, without gaps.
+ * Everything up to the base is in the latest checkpoint, not here.
+ */
 final class ReplicaLog {
     private final ArrayList<LogEntry> entries = new ArrayList<>();
+    private long base;
+
+    long base() {
+        return base;
+    }
 
     long lastOp() {
-        return entries.size();
+        return base + entries.size();
     }
 
     LogEntry get(long op) {
-        if (op < 1 || op > entries.size()) throw new IndexOutOfBoundsException("op " + op + " not in log 1.." + entries.size());
-        return entries.get((int) (op - 1));
+        if (op <= base || op > lastOp()) throw new IndexOutOfBoundsException("op " + op + " not in log " + (base + 1) + ".." + lastOp());
+        return entries.get((int) (op - base - 1));
     }
 
     void append(LogEntry entry) {
@@ -25,17 +33,38 @@ final class ReplicaLog {
     }
 
     void truncateAfter(long op) {
-        while (entries.size() > op) entries.remove(entries.size() - 1);
+        if (op < base) throw new IllegalArgumentException("truncate after op " + op + " below the checkpoint at " + base);
+        while (lastOp() > op) entries.remove(entries.size() - 1);
     }
 
-    /** The entries with op-numbers in {@code (afterOp, lastOp]}, as an unmodifiable copy. */
+    /** The entries with op-numbers in {@code (afterOp, lastOp]}, as an unmodifiable copy; afterOp must be at least the base. */
     List<LogEntry> after(long afterOp) {
-        int from = (int) Math.min(Math.max(afterOp, 0), entries.size());
+        if (afterOp < base) throw new IllegalArgumentException("entries after op " + afterOp + " asked, but the log starts after " + base);
+        int from = (int) Math.min(afterOp - base, entries.size());
         return Collections.unmodifiableList(new ArrayList<>(entries.subList(from, entries.size())));
     }
 
-    void replace(List<LogEntry> log) {
+    /** Keeps the entries up to {@code keepUpTo} (at least the base) and appends {@code suffix}, skipping its entries at or below the base. */
+    void replaceAfter(long keepUpTo, List<LogEntry> suffix) {
+        truncateAfter(Math.max(keepUpTo, base));
+        for (LogEntry e : suffix) {
+            if (e.op() <= lastOp()) continue; // at or below what we keep (committed, or in the checkpoint)
+            append(e);
+        }
+    }
+
+    /** Starts over from a checkpoint at {@code newBase} followed by {@code suffix}. */
+    void resetTo(long newBase, List<LogEntry> suffix) {
         entries.clear();
-        for (LogEntry e : log) append(e);
+        base = newBase;
+        for (LogEntry e : suffix) append(e);
+    }
+
+    /** Forgets the entries up to {@code op}, which a checkpoint now holds. */
+    void compactTo(long op) {
+        if (op <= base) return;
+        if (op > lastOp()) throw new IllegalArgumentException("compact to op " + op + " beyond the log's last op " + lastOp());
+        entries.subList(0, (int) (op - base)).clear();
+        base = op;
     }
 }

@@ -16,4 +16,10 @@ public interface StateMachine {
      * @return the result returned to the client; owned by the core afterwards
      */
     byte[] apply(long op, byte[] command);
+
+    /** The whole state, for a checkpoint; deterministic: equal states give equal bytes. The caller owns the array. */
+    byte[] snapshot();
+
+    /** Replaces the whole state with one {@link #snapshot()} returned (possibly on another replica). */
+    void restore(byte[] snapshot);
 }

@@ -95,6 +95,9 @@ public final class PartComponent {
         @AttributeDefinition(name = "Priority", description = "PSR priority of the replica's event loop, 0 (most urgent) to 255")
         int priority() default 60;
 
+        @AttributeDefinition(name = "Checkpoint interval (operations)", description = "Take a checkpoint and drop the log below it every this many operations (0: never)")
+        int checkpoint_interval_ops() default 10000;
+
         @AttributeDefinition(name = "Transport filter", description = "Which transport to use, e.g. (psr.node=1)", required = false)
         String transport_target() default "";
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -192,6 +191,7 @@ public final class PartRuntime implements PartState {
                 throw e;
             }
             if (loaded.corrupt()) {
+                store.wipe(); // nothing of it is trusted; the peers' state replaces it
                 r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
                 how = "storage corrupt (" + loaded.problem() + "): recovering the state from the other replicas";
                 log.warn("part " + settings.part() + ": " + how);
@@ -204,9 +204,11 @@ public final class PartRuntime implements PartState {
                     how = "empty storage: starting a new group";
                 }
             } else {
-                r = Replica.restart(settings.replicaConfig(), stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(), loaded.log());
-                replayUntilOp = loaded.log().size();
-                how = "restarted from storage: view " + loaded.view() + ", " + loaded.log().size() + " operations"
+                r = Replica.restart(settings.replicaConfig(), stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(),
+                        loaded.checkpoint(), loaded.log());
+                replayUntilOp = loaded.lastOp();
+                how = "restarted from storage: view " + loaded.view() + ", " + loaded.lastOp() + " operations"
+                        + (loaded.checkpoint() != null ? " (checkpoint at op " + loaded.checkpoint().op() + ")" : "")
                         + (loaded.tornBytesDropped() > 0 ? ", " + loaded.tornBytesDropped() + " torn bytes of an unsynced write dropped" : "");
             }
         } else if (settings.startMode() == PartSettings.StartMode.NEW_GROUP) {
@@ -574,22 +576,25 @@ public final class PartRuntime implements PartState {
             System.arraycopy(bytes, 0, framed, 1, bytes.length);
             transport.send(settings.part(), settings.replicas().get(out.to()), framed);
         }
-        if (!fx.committed().isEmpty()) deliver(fx.committed());
+        if (!fx.committed().isEmpty() || fx.restoredCheckpointOp() >= 0) deliver(fx);
         for (Effects.Reply reply : fx.replies()) onReply(reply, settings.node());
     }
 
-    private void deliver(List<Effects.Committed> committed) {
-        List<Change> changes = new ArrayList<>(committed.size());
-        List<PartStateMachine.Applied> applied = stateMachine.drainApplied();
-        Iterator<PartStateMachine.Applied> it = applied.iterator();
-        PartStateMachine.Applied next = it.hasNext() ? it.next() : null;
-        for (Effects.Committed c : committed) {
-            if (next != null && next.op() == c.entry().op()) {
-                if (!next.changes().isEmpty()) {
-                    changes.add(new Change(settings.part(), c.entry().op(), c.view(), next.changes(), c.entry().op() <= replayUntilOp));
-                }
-                next = it.hasNext() ? it.next() : null;
+    private void deliver(Effects fx) {
+        List<Change> changes = new ArrayList<>(fx.committed().size());
+        HashMap<Long, Effects.Committed> byOp = new HashMap<>();
+        for (Effects.Committed c : fx.committed()) byOp.put(c.entry().op(), c);
+        for (PartStateMachine.Applied a : stateMachine.drainApplied()) {
+            if (a.changes().isEmpty()) continue;
+            if (a.op() == PartStateMachine.RESTORED) {
+                // A checkpoint from a peer replaced the state at once: one change with every key that differs.
+                long op = Math.max(fx.restoredCheckpointOp(), 0);
+                changes.add(new Change(settings.part(), op, replica.view(), a.changes(), op <= replayUntilOp));
+                continue;
             }
+            Effects.Committed c = byOp.get(a.op());
+            long view = c == null ? replica.view() : c.view();
+            changes.add(new Change(settings.part(), a.op(), view, a.changes(), a.op() <= replayUntilOp));
         }
         if (changes.isEmpty() || listeners.isEmpty()) return;
         delivery.execute(() -> {

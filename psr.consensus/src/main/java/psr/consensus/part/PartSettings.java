@@ -13,7 +13,8 @@ import psr.consensus.core.ReplicaConfig;
  */
 public record PartSettings(String part, int node, List<Integer> replicas, Durability durability, StartMode startMode,
         String storageDirectory, int tickMs, int heartbeatMs, int connectivityWindowMs, int electionTimeoutMs,
-        int viewChangeTimeoutMs, int requestTimeoutMs, boolean forwardWrites, int clientTableCapacity, int priority) {
+        int viewChangeTimeoutMs, int requestTimeoutMs, boolean forwardWrites, int clientTableCapacity, int priority,
+        int checkpointIntervalOps) {
 
     public enum Durability { DURABLE, DISKLESS }
 
@@ -56,15 +57,16 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
         boolean forward = bool(p, "forward.writes", true);
         int clients = integer(p, "client.table.capacity", 4096, 16, 1_000_000);
         int priority = integer(p, "priority", 60, 0, 255);
+        int checkpoint = integer(p, "checkpoint.interval.ops", 10_000, 0, 100_000_000);
         return new PartSettings(part, node, List.copyOf(replicas), durability, startMode, storage, tick, heartbeat,
-                window, election, viewChange, request, forward, clients, priority);
+                window, election, viewChange, request, forward, clients, priority, checkpoint);
     }
 
     /** The replica core's configuration: times become ticks. */
     public ReplicaConfig replicaConfig() {
         return new ReplicaConfig(replicas.size(), replicas.indexOf(node), ticks(heartbeatMs), ticks(connectivityWindowMs),
                 ticks(electionTimeoutMs), ticks(viewChangeTimeoutMs), ticks(Math.max(heartbeatMs * 4, tickMs)),
-                clientTableCapacity, true);
+                clientTableCapacity, true, checkpointIntervalOps);
     }
 
     public int ticks(int ms) {

@@ -27,8 +27,10 @@ public final class PartStateMachine implements StateMachine {
     static final byte APPLIED = 0, CAS_FAILED = 1, MALFORMED = 2, READ_RESULT = 3;
 
     private final ConcurrentSkipListMap<String, Value> data = new ConcurrentSkipListMap<>();
-    /** What one applied operation changed. */
+    /** What one applied operation changed; {@code op == RESTORED} for a checkpoint restored from a peer. */
     record Applied(long op, List<KeyChange> changes) {}
+
+    static final long RESTORED = -1;
 
     private final List<Applied> applied = new ArrayList<>();
     private List<KeyChange> current = new ArrayList<>();
@@ -92,6 +94,53 @@ public final class PartStateMachine implements StateMachine {
 
     long lastOp() {
         return lastOp;
+    }
+
+    @Override
+    public byte[] snapshot() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer header = ByteBuffer.allocate(12).putLong(lastOp).putInt(data.size());
+        out.write(header.array(), 0, 12);
+        for (Map.Entry<String, Value> e : data.entrySet()) { // sorted: equal states give equal bytes
+            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
+            out.write(k.length >>> 8);
+            out.write(k.length);
+            out.write(k, 0, k.length);
+            PartCommand.writeValue(out, e.getValue());
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void restore(byte[] snapshot) {
+        ConcurrentSkipListMap<String, Value> restored = new ConcurrentSkipListMap<>();
+        ByteBuffer b = ByteBuffer.wrap(snapshot);
+        long op;
+        try {
+            op = b.getLong();
+            int count = b.getInt();
+            if (count < 0) throw new IllegalArgumentException("negative key count");
+            for (int i = 0; i < count; i++) {
+                byte[] k = new byte[Short.toUnsignedInt(b.getShort())];
+                b.get(k);
+                restored.put(new String(k, StandardCharsets.UTF_8), PartCommand.readValue(b));
+            }
+        } catch (java.nio.BufferUnderflowException | PartCommand.MalformedCommand e) {
+            throw new IllegalArgumentException("part state snapshot malformed: " + e.getMessage());
+        }
+        List<KeyChange> diff = new ArrayList<>();
+        for (Map.Entry<String, Value> e : data.entrySet()) {
+            Value now = restored.get(e.getKey());
+            if (now == null || !now.equals(e.getValue())) diff.add(new KeyChange(e.getKey(), e.getValue(), now));
+        }
+        for (Map.Entry<String, Value> e : restored.entrySet()) {
+            if (!data.containsKey(e.getKey())) diff.add(new KeyChange(e.getKey(), null, e.getValue()));
+        }
+        for (KeyChange c : diff) {
+            if (c.newValue() == null) data.remove(c.key()); else data.put(c.key(), c.newValue());
+        }
+        lastOp = op;
+        applied.add(new Applied(RESTORED, diff));
     }
 
     public Value get(String key) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 import psr.api.osal.DurableStorage;
+import psr.consensus.core.Checkpoint;
 import psr.consensus.core.Effects;
 import psr.consensus.core.LogEntry;
 
@@ -21,6 +22,8 @@ import psr.consensus.core.LogEntry;
 public final class ReplicaStore {
     static final String VIEW_FILE = "view";
     static final String LOG_FILE = "log";
+    static final String CHECKPOINT_FILE = "checkpoint";
+    static final int CHECKPOINT_MAGIC = 0x50535243; // "PSRC"
     static final int VIEW_MAGIC = 0x50535256; // "PSRV"
     static final int VIEW_FORMAT = 1;
     static final int VIEW_RECORD_BYTES = 4 + 4 + 8 + 8 + 4;
@@ -29,13 +32,20 @@ public final class ReplicaStore {
     /** The largest log record accepted when reading; anything larger is corruption, not a reason to allocate. */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-    /** What was found on disk. */
-    public record Loaded(boolean empty, long view, long lastNormalView, List<LogEntry> log, boolean corrupt,
-            String problem, long tornBytesDropped) {}
+    /** What was found on disk: the log holds the operations after the checkpoint (null when there is none). */
+    public record Loaded(boolean empty, long view, long lastNormalView, Checkpoint checkpoint, List<LogEntry> log,
+            boolean corrupt, String problem, long tornBytesDropped) {
+
+        /** The last op-number on disk. */
+        public long lastOp() {
+            return (checkpoint == null ? 0 : checkpoint.op()) + log.size();
+        }
+    }
 
     private final DurableStorage storage;
-    /** Byte offset of each log record: offsets.get(i) is where op i + 1 starts. */
+    /** Byte offset of each log record: offsets.get(i) is where op firstOp + i starts. */
     private final ArrayList<Long> offsets = new ArrayList<>();
+    private long firstOp = 1;
     private long logLength;
     private boolean logDirty;
 
@@ -47,21 +57,30 @@ public final class ReplicaStore {
     public Loaded load() throws IOException {
         offsets.clear();
         logLength = 0;
+        firstOp = 1;
         byte[] viewBytes = storage.read(VIEW_FILE);
         byte[] logBytes = storage.read(LOG_FILE);
-        if (viewBytes == null && logBytes == null) return new Loaded(true, 0, 0, List.of(), false, "", 0);
-        if (viewBytes == null) return new Loaded(false, 0, 0, List.of(), true, "log present but view state missing", 0);
+        byte[] checkpointBytes = storage.read(CHECKPOINT_FILE);
+        if (viewBytes == null && logBytes == null && checkpointBytes == null) return new Loaded(true, 0, 0, null, List.of(), false, "", 0);
+        if (viewBytes == null) return corrupt("log present but view state missing");
         ByteBuffer v = ByteBuffer.wrap(viewBytes);
         if (viewBytes.length != VIEW_RECORD_BYTES || v.getInt() != VIEW_MAGIC || v.getInt() != VIEW_FORMAT
                 || crc(viewBytes, 0, VIEW_RECORD_BYTES - 4) != ByteBuffer.wrap(viewBytes, VIEW_RECORD_BYTES - 4, 4).getInt()) {
-            return new Loaded(false, 0, 0, List.of(), true, "view state record corrupt (" + viewBytes.length + " bytes)", 0);
+            return corrupt("view state record corrupt (" + viewBytes.length + " bytes)");
         }
         long view = v.getLong();
         long lastNormalView = v.getLong();
         if (view < 0 || lastNormalView < 0 || lastNormalView > view) {
-            return new Loaded(false, 0, 0, List.of(), true, "view state impossible: view " + view + ", last normal " + lastNormalView, 0);
+            return corrupt("view state impossible: view " + view + ", last normal " + lastNormalView);
         }
+        Checkpoint checkpoint = null;
+        if (checkpointBytes != null) {
+            checkpoint = decodeCheckpoint(checkpointBytes);
+            if (checkpoint == null) return corrupt("checkpoint record corrupt (" + checkpointBytes.length + " bytes)");
+        }
+        long base = checkpoint == null ? 0 : checkpoint.op();
         List<LogEntry> log = new ArrayList<>();
+        long expectedOp = -1; // the first record fixes where the file starts
         if (logBytes == null) logBytes = new byte[0];
         int pos = 0;
         String problem = "";
@@ -92,19 +111,29 @@ public final class ReplicaStore {
                 break;
             }
             LogEntry entry = decodeEntry(ByteBuffer.wrap(logBytes, payload, length), length);
-            if (entry == null || entry.op() != log.size() + 1) {
+            if (expectedOp < 0 && entry != null) expectedOp = entry.op();
+            if (entry == null || entry.op() != expectedOp || entry.op() > base + 1 && log.isEmpty()) {
                 corrupt = true;
-                problem = "log record at byte " + pos + " is not op " + (log.size() + 1);
+                problem = "log record at byte " + pos + " is not op " + (entry == null ? "?" : expectedOp) + " (the log must continue the checkpoint at op " + base + ")";
                 break;
             }
-            log.add(entry);
-            offsets.add((long) pos);
+            expectedOp++;
+            if (entry.op() > base) { // records the checkpoint already holds (a crash before the log was rewritten) are skipped
+                if (log.isEmpty()) firstOp = entry.op();
+                log.add(entry);
+                offsets.add((long) pos);
+            }
             pos += LOG_HEADER_BYTES + length;
         }
         long torn = corrupt ? 0 : logBytes.length - pos;
         logLength = pos;
+        if (log.isEmpty()) firstOp = base + 1;
         if (torn > 0) storage.truncate(LOG_FILE, pos);
-        return new Loaded(false, view, lastNormalView, log, corrupt, problem, torn);
+        return new Loaded(false, view, lastNormalView, checkpoint, log, corrupt, problem, torn);
+    }
+
+    private static Loaded corrupt(String problem) {
+        return new Loaded(false, 0, 0, null, List.of(), true, problem, 0);
     }
 
     /** Carries out a batch of persistence effects; durable when it returns if {@code sync}. */
@@ -118,6 +147,8 @@ public final class ReplicaStore {
                 replaceLog(r.entries());
             } else if (op instanceof Effects.SaveViewState v) {
                 saveViewState(v.view(), v.lastNormalView());
+            } else if (op instanceof Effects.InstallCheckpoint c) {
+                installCheckpoint(c.checkpoint(), c.logAfter());
             }
         }
         if (sync) sync();
@@ -127,6 +158,7 @@ public final class ReplicaStore {
     public void wipe() throws IOException {
         storage.delete(LOG_FILE);
         storage.delete(VIEW_FILE);
+        storage.delete(CHECKPOINT_FILE);
         offsets.clear();
         logLength = 0;
         logDirty = false;
@@ -134,8 +166,8 @@ public final class ReplicaStore {
 
     private void append(List<LogEntry> entries) throws IOException {
         for (LogEntry e : entries) {
-            if (e.op() != offsets.size() + 1) {
-                throw new IllegalStateException("persisted log ends at op " + offsets.size() + ", cannot append op " + e.op());
+            if (e.op() != firstOp + offsets.size()) {
+                throw new IllegalStateException("persisted log ends at op " + (firstOp + offsets.size() - 1) + ", cannot append op " + e.op());
             }
             byte[] record = encodeRecord(e);
             storage.append(LOG_FILE, record, 0, record.length);
@@ -146,16 +178,30 @@ public final class ReplicaStore {
     }
 
     private void truncateAfter(long op) throws IOException {
-        if (op >= offsets.size()) return;
-        long cut = offsets.get((int) op);
+        long keep = op - firstOp + 1; // records to keep
+        if (keep >= offsets.size()) return;
+        if (keep < 0) throw new IllegalStateException("truncate after op " + op + " below the persisted log's start " + firstOp);
+        long cut = offsets.get((int) keep);
         sync(); // appends before the cut must not reappear after it
         storage.truncate(LOG_FILE, cut);
-        while (offsets.size() > op) offsets.remove(offsets.size() - 1);
+        while (offsets.size() > keep) offsets.remove(offsets.size() - 1);
         logLength = cut;
     }
 
+    private void installCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter) throws IOException {
+        // The checkpoint first: if we crash before the log is rewritten, loading skips the records it holds.
+        sync();
+        storage.replace(CHECKPOINT_FILE, encodeCheckpoint(checkpoint));
+        replaceLog(logAfter, checkpoint.op() + 1);
+    }
+
     private void replaceLog(List<LogEntry> entries) throws IOException {
+        replaceLog(entries, entries.isEmpty() ? firstOp : entries.get(0).op());
+    }
+
+    private void replaceLog(List<LogEntry> entries, long startOp) throws IOException {
         offsets.clear();
+        firstOp = startOp;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long length = 0;
         for (LogEntry e : entries) {
@@ -207,6 +253,26 @@ public final class ReplicaStore {
         byte[] command = new byte[commandLength];
         b.get(command);
         return new LogEntry(view, op, clientId, requestNumber, command);
+    }
+
+    static byte[] encodeCheckpoint(Checkpoint c) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 4 + c.state().length + 4);
+        b.putInt(CHECKPOINT_MAGIC).putInt(VIEW_FORMAT).putLong(c.op()).putInt(c.state().length).put(c.state());
+        b.putInt(crc(b.array(), 0, b.capacity() - 4));
+        return b.array();
+    }
+
+    static Checkpoint decodeCheckpoint(byte[] bytes) {
+        if (bytes.length < 24) return null;
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (b.getInt() != CHECKPOINT_MAGIC || b.getInt() != VIEW_FORMAT) return null;
+        if (crc(bytes, 0, bytes.length - 4) != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) return null;
+        long op = b.getLong();
+        int length = b.getInt();
+        if (op < 1 || length != bytes.length - 24) return null;
+        byte[] state = new byte[length];
+        b.get(state);
+        return new Checkpoint(op, state);
     }
 
     static int crc(byte[] data, int offset, int length) {

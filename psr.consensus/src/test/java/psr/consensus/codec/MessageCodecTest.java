@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
+import psr.consensus.core.Checkpoint;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Message.Commit;
@@ -80,25 +81,28 @@ class MessageCodecTest {
                 new PreVoteReply(MAX, true),
                 new StartViewChange(6, true, 0),
                 new StartViewChange(MAX, false, MAX),
-                new DoViewChange(7, 5, 3, 2, 0, log(3, 5)),
-                new DoViewChange(0, 0, 0, 0, 0, List.of()),
-                new DoViewChange(MAX, MAX, MAX, MAX, 0, List.of(extreme, negativeClient)),
+                new DoViewChange(7, 5, 3, 2, 0, log(3, 5), null),
+                new DoViewChange(0, 0, 0, 0, 0, List.of(), null),
+                new DoViewChange(MAX, MAX, MAX, MAX, 0, List.of(extreme, negativeClient), null),
                 new StartView(8, 3, 3, 0, log(3, 0)),
                 new StartView(8, 0, 0, 0, List.of()),
                 new StartView(MAX, MAX, MAX, 0, List.of(extreme)),
                 new GetState(9, 12),
                 new GetState(MAX, MAX),
-                new NewState(9, 1, 3, 2, log(3, 9).subList(1, 3)),
-                new NewState(9, 3, 3, 3, List.of()),
-                new NewState(MAX, MAX, MAX, MAX, List.of(extreme)),
+                new NewState(9, 1, 3, 2, log(3, 9).subList(1, 3), null),
+                new NewState(9, 3, 3, 3, List.of(), null),
+                new NewState(MAX, MAX, MAX, MAX, List.of(extreme), null),
                 new Recovery(0x1234_5678_9ABC_DEF0L),
                 new Recovery(Long.MIN_VALUE),
                 new Recovery(-1),
-                new RecoveryResponse(10, 42, 3, 2, log(3, 4)),
-                new RecoveryResponse(10, 42, -1, -1, null),
-                new RecoveryResponse(10, 42, 0, 0, List.of()),
-                new RecoveryResponse(0, Long.MIN_VALUE, 5, 5, null),
-                new RecoveryResponse(MAX, MAX, MAX, MAX, List.of(extreme)));
+                new RecoveryResponse(10, 42, 3, 2, log(3, 4), null),
+                new RecoveryResponse(10, 42, -1, -1, null, null),
+                new RecoveryResponse(10, 42, 9, 9, log(2, 3), new Checkpoint(7, new byte[] {1, 2, 3})),
+                new NewState(3, 7, 9, 9, log(2, 3), new Checkpoint(7, new byte[0])),
+                new DoViewChange(4, 3, 9, 9, 7, log(2, 3), new Checkpoint(7, new byte[] {9})),
+                new RecoveryResponse(10, 42, 0, 0, List.of(), null),
+                new RecoveryResponse(0, Long.MIN_VALUE, 5, 5, null, null),
+                new RecoveryResponse(MAX, MAX, MAX, MAX, List.of(extreme), null));
     }
 
     static void assertRoundTrips(MessageCodec codec, Message m) {
@@ -165,9 +169,9 @@ class MessageCodecTest {
                 {new Prepare(0, 1, 0, entry(1, 0)), 1}, {new PrepareOk(0, 0), 2}, {new Commit(0, 0), 3},
                 {new Ping(0, Status.NORMAL, 0, false, 0), 4}, {new Pong(0, Status.NORMAL, 0, false, 0), 5},
                 {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false, 0), 8},
-                {new DoViewChange(0, 0, 0, 0, 0, List.of()), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
-                {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, List.of()), 12}, {new Recovery(0), 13},
-                {new RecoveryResponse(0, 0, -1, -1, null), 14}};
+                {new DoViewChange(0, 0, 0, 0, 0, List.of(), null), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
+                {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
+                {new RecoveryResponse(0, 0, -1, -1, null, null), 14}};
         for (Object[] row : table) assertEquals(row[1], (int) CODEC.encode((Message) row[0])[0], row[0].toString());
         // Status codes and booleans.
         assertArrayEquals(new byte[] {4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 9},
@@ -189,21 +193,22 @@ class MessageCodecTest {
         assertEquals(10, CODEC.encode(new PreVote(1, true)).length);
         assertEquals(10, CODEC.encode(new PreVoteReply(1, true)).length);
         assertEquals(18, CODEC.encode(new StartViewChange(1, true, 0)).length);
-        assertEquals(45, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of())).length);
-        assertEquals(45 + 3 * (36 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5))).length);
+        assertEquals(46, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of(), null)).length);
+        assertEquals(46 + 3 * (36 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5), null)).length);
         assertEquals(37, CODEC.encode(new StartView(1, 0, 0, 0, List.of())).length);
         assertEquals(17, CODEC.encode(new GetState(1, 2)).length);
-        assertEquals(37 + 2 * 36, CODEC.encode(new NewState(1, 0, 2, 0, log(2, 0))).length);
+        assertEquals(38 + 2 * 36, CODEC.encode(new NewState(1, 0, 2, 0, log(2, 0), null)).length);
+        assertEquals(38 + 12 + 5, CODEC.encode(new NewState(1, 3, 3, 3, List.of(), new Checkpoint(3, new byte[5]))).length);
         assertEquals(9, CODEC.encode(new Recovery(1)).length);
-        assertEquals(34, CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null)).length);
-        assertEquals(38, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, List.of())).length);
+        assertEquals(35, CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null)).length);
+        assertEquals(39, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, List.of(), null)).length);
         assertEquals(MessageCodec.MIN_MESSAGE_LIMIT, 61);
     }
 
     @Test
     void aNullLogIsDistinctFromAnEmptyOne() {
-        byte[] none = CODEC.encode(new RecoveryResponse(4, 99, -1, -1, null));
-        byte[] empty = CODEC.encode(new RecoveryResponse(4, 99, 0, 0, List.of()));
+        byte[] none = CODEC.encode(new RecoveryResponse(4, 99, -1, -1, null, null));
+        byte[] empty = CODEC.encode(new RecoveryResponse(4, 99, 0, 0, List.of(), null));
         assertEquals(0, none[33]);
         assertEquals(1, empty[33]);
         assertNull(((RecoveryResponse) CODEC.decode(none)).log());
@@ -216,9 +221,9 @@ class MessageCodecTest {
         LogEntry big = entry(1, max);
         assertRoundTrips(CODEC, new Prepare(1, 1, 0, big));
         assertRoundTrips(CODEC, new StartView(2, 3, 1, 0, List.of(big, entry(2, max - 1), entry(3, 100_000))));
-        assertRoundTrips(CODEC, new RecoveryResponse(2, 5, 3, 1, List.of(big, entry(2, 1), entry(3, max))));
+        assertRoundTrips(CODEC, new RecoveryResponse(2, 5, 3, 1, List.of(big, entry(2, 1), entry(3, max)), null));
         // Many entries.
-        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, 0, log(70_000, 8)));
+        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, 0, log(70_000, 8), null));
     }
 
     @Test
@@ -297,7 +302,7 @@ class MessageCodecTest {
         byte[] ping = CODEC.encode(new Ping(1, Status.NORMAL, 2, true, 3));
         ping[18] = 2;
         assertEquals("Ping: quorumConnected byte 2 at byte 18 is not a boolean; expected 0 or 1", rejects(ping).getMessage());
-        byte[] response = CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null));
+        byte[] response = CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null));
         response[33] = 2;
         assertEquals("RecoveryResponse: log presence byte 2 at byte 33 is invalid; expected 0 (no log) or 1 (a log follows)",
                 rejects(response).getMessage());
@@ -315,11 +320,11 @@ class MessageCodecTest {
                 {new PreVote(1, true), new int[] {1}},
                 {new PreVoteReply(1, true), new int[] {1}},
                 {new StartViewChange(1, true, 0), new int[] {1, 10}},
-                {new DoViewChange(1, 1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25, 33}},
+                {new DoViewChange(1, 1, 1, 1, 0, List.of(), null), new int[] {1, 9, 17, 25, 33}},
                 {new StartView(1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25}},
                 {new GetState(1, 1), new int[] {1, 9}},
-                {new NewState(1, 1, 1, 1, List.of()), new int[] {1, 9, 17, 25}},
-                {new RecoveryResponse(1, 1, 1, 1, List.of()), new int[] {1, 17, 25}}};
+                {new NewState(1, 1, 1, 1, List.of(), null), new int[] {1, 9, 17, 25}},
+                {new RecoveryResponse(1, 1, 1, 1, List.of(), null), new int[] {1, 17, 25}}};
         for (Object[] row : fields) {
             for (int at : (int[]) row[1]) {
                 for (long bad : new long[] {-1, Long.MIN_VALUE}) {
@@ -331,12 +336,12 @@ class MessageCodecTest {
             }
         }
         assertEquals("DoViewChange: lastNormalView -1 is negative; expected >= 0",
-                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, 0, List.of()))).getMessage());
+                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, 0, List.of(), null))).getMessage());
         // A backup's RecoveryResponse (no log) carries -1, but not less.
-        byte[] backup = CODEC.encode(new RecoveryResponse(1, 1, -1, -1, null));
+        byte[] backup = CODEC.encode(new RecoveryResponse(1, 1, -1, -1, null, null));
         ByteBuffer.wrap(backup).putLong(17, -2);
         assertEquals("RecoveryResponse: op -2 is too small; expected >= -1", rejects(backup).getMessage());
-        byte[] primary = CODEC.encode(new RecoveryResponse(1, 1, 0, 0, List.of()));
+        byte[] primary = CODEC.encode(new RecoveryResponse(1, 1, 0, 0, List.of(), null));
         ByteBuffer.wrap(primary).putLong(25, -1);
         assertEquals("RecoveryResponse: commit -1 is negative; expected >= 0 when a log is present", rejects(primary).getMessage());
     }
@@ -362,7 +367,7 @@ class MessageCodecTest {
         byte[] negative = CODEC.encode(new Prepare(1, 1, 0, entry(1, 3)));
         ByteBuffer.wrap(negative).putInt(57, -1);
         assertEquals("Prepare: entry command length -1 is negative; expected 0 to 1048576", rejects(negative).getMessage());
-        byte[] count = CODEC.encode(new NewState(1, 0, 0, 0, List.of()));
+        byte[] count = CODEC.encode(new NewState(1, 0, 0, 0, List.of(), null));
         ByteBuffer.wrap(count).putInt(33, Integer.MIN_VALUE);
         assertEquals("NewState: entries length -2147483648 is negative; expected 0 to 1048576", rejects(count).getMessage());
     }
@@ -373,14 +378,14 @@ class MessageCodecTest {
                 {new Ping(1, null, 0, true, 0), "Ping: status is null; expected a value"},
                 {new Pong(1, null, 0, true, 0), "Pong: status is null; expected a value"},
                 {new Prepare(1, 1, 0, null), "Prepare: entry is null; expected a log entry"},
-                {new DoViewChange(1, 0, 0, 0, 0, null), "DoViewChange: log is null; expected a list (possibly empty)"},
+                {new DoViewChange(1, 0, 0, 0, 0, null, null), "DoViewChange: log is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, null), "StartView: log is null; expected a list (possibly empty)"},
-                {new NewState(1, 0, 0, 0, null), "NewState: entries is null; expected a list (possibly empty)"},
+                {new NewState(1, 0, 0, 0, null, null), "NewState: entries is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, Arrays.asList(entry(1, 0), null)), "StartView: log[1] is null; expected a log entry"},
                 {new PrepareOk(-1, 0), "PrepareOk: view -1 is negative; expected >= 0"},
                 {new GetState(0, Long.MIN_VALUE), "GetState: op " + Long.MIN_VALUE + " is negative; expected >= 0"},
-                {new RecoveryResponse(1, 1, -1, 0, List.of()), "RecoveryResponse: op -1 is negative; expected >= 0 when a log is present"},
-                {new RecoveryResponse(1, 1, -1, -3, null), "RecoveryResponse: commit -3 is too small; expected >= -1"}};
+                {new RecoveryResponse(1, 1, -1, 0, List.of(), null), "RecoveryResponse: op -1 is negative; expected >= 0 when a log is present"},
+                {new RecoveryResponse(1, 1, -1, -3, null, null), "RecoveryResponse: commit -3 is too small; expected >= -1"}};
         for (Object[] c : cases) {
             assertEquals(c[1], assertThrows(CodecException.class, () -> CODEC.encode((Message) c[0])).getMessage());
         }
@@ -392,7 +397,7 @@ class MessageCodecTest {
     @Test
     void limitsApplyInBothDirections() {
         MessageCodec small = new MessageCodec(new MessageCodec.Limits(1000, 65536, 100));
-        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, 0, log(70_000, 0));
+        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, 0, log(70_000, 0), null);
         MessageCodec entriesLimited = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(1 << 24));
         MessageCodec entries65536 = new MessageCodec(new MessageCodec.Limits(1 << 24, 65536, 1024));
         byte[] encoded = entriesLimited.encode(tooLong);
@@ -429,9 +434,9 @@ class MessageCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(61, 1, -1));
         MessageCodec tiny = new MessageCodec(new MessageCodec.Limits(61, 1, 0));
         assertRoundTrips(tiny, new Prepare(1, 1, 0, entry(1, 0)));
-        assertRoundTrips(tiny, new RecoveryResponse(1, 1, -1, -1, null));
-        assertEquals("RecoveryResponse: encoded size 74 bytes exceeds the limit 61",
-                assertThrows(CodecException.class, () -> tiny.encode(new RecoveryResponse(1, 1, 1, 1, List.of(entry(1, 0))))).getMessage());
+        assertRoundTrips(tiny, new RecoveryResponse(1, 1, -1, -1, null, null));
+        assertEquals("RecoveryResponse: encoded size 75 bytes exceeds the limit 61",
+                assertThrows(CodecException.class, () -> tiny.encode(new RecoveryResponse(1, 1, 1, 1, List.of(entry(1, 0)), null))).getMessage());
     }
 
     /** Bytes allocated by this thread while running {@code action}, or -1 if the JVM cannot tell. */
@@ -450,7 +455,7 @@ class MessageCodecTest {
     @Test
     void hugeDeclaredLengthsFailFastWithoutAllocating() {
         MessageCodec unlimited = new MessageCodec(new MessageCodec.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
-        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of())), 45);
+        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of(), null)), 45);
         byte[] prepareHeader = Arrays.copyOf(CODEC.encode(new Prepare(1, 1, 0, entry(1, 0))), 61);
         List<Object[]> cases = new ArrayList<>();
         for (int count : new int[] {Integer.MAX_VALUE, 1 << 20, 1_000_000, 3}) {

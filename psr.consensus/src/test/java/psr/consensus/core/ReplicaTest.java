@@ -37,6 +37,20 @@ class ReplicaTest {
             applied.add(op);
             return new byte[] {(byte) applied.size()};
         }
+
+        @Override
+        public byte[] snapshot() {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 8 * applied.size()).putInt(applied.size());
+            for (long op : applied) b.putLong(op);
+            return b.array();
+        }
+
+        @Override
+        public void restore(byte[] snapshot) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(snapshot);
+            applied.clear();
+            for (int i = b.getInt(); i > 0; i--) applied.add(b.getLong());
+        }
     }
 
     record Packet(int from, int to, Message message) {}
@@ -153,7 +167,7 @@ class ReplicaTest {
         GetState ask = g.sent(2, 1, GetState.class);
         assertEquals(new GetState(1, 3), ask);
         g.queue.clear();
-        g.collect(2, backup.step(1, new NewState(1, 3, 4, 3, List.of(newEntry))));
+        g.collect(2, backup.step(1, new NewState(1, 3, 4, 3, List.of(newEntry), null)));
         assertEquals(1, backup.view());
         assertEquals(1, backup.lastNormalView());
         assertEquals(Status.NORMAL, backup.status());
@@ -169,9 +183,9 @@ class ReplicaTest {
         r.step(7, new PrepareOk(0, 1)); // no such replica
         r.step(2, new Prepare(0, 1, 0, entry(0, 1))); // only the primary of view 0 (replica 0) prepares
         r.step(0, new Prepare(0, 2, 0, entry(0, 1))); // op field and entry disagree
-        r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)))); // log shorter than its op-number
+        r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)), null)); // log shorter than its op-number
         r.step(0, new StartView(3, 1, 2, 0, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
-        r.step(0, new NewState(0, 0, 2, 0, List.of(entry(0, 2)))); // entries do not follow afterOp
+        r.step(0, new NewState(0, 0, 2, 0, List.of(entry(0, 2)), null)); // entries do not follow afterOp
         assertEquals(6, r.droppedMessages());
         assertEquals(view, r.view());
         assertEquals(0, r.opNumber(), "nothing was let in");

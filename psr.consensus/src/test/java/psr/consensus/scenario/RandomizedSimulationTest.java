@@ -6,7 +6,6 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import psr.consensus.core.Status;
 import psr.consensus.sim.Cluster;
 import psr.consensus.sim.Cluster.Options;
 import psr.consensus.sim.Linearizability;
@@ -50,9 +49,12 @@ class RandomizedSimulationTest {
         int replicas = r.nextBoolean() ? 3 : 5;
         boolean durable = r.nextInt(4) != 0;
         int f = (replicas - 1) / 2;
-        Cluster c = new Cluster(seed, Options.defaults(replicas).withDurable(durable).withClients(2 + r.nextInt(4)));
+        int checkpointInterval = new int[] {0, 16, 64, 500}[r.nextInt(4)];
+        Cluster c = new Cluster(seed, Options.defaults(replicas).withDurable(durable).withClients(2 + r.nextInt(4))
+                .withCheckpointInterval(checkpointInterval));
         c.network.setFaults(r.nextDouble() * 0.15, r.nextDouble() * 0.1, 1, 1 + r.nextInt(8));
-        String setup = "seed " + seed + ": " + replicas + " replicas, " + (durable ? "durable" : "diskless");
+        String setup = "seed " + seed + ": " + replicas + " replicas, " + (durable ? "durable" : "diskless")
+                + (checkpointInterval > 0 ? ", checkpoint every " + checkpointInterval + " ops" : ", no checkpoints");
         if (verbose) System.out.println(setup);
         try {
             long end = c.now() + FAULT_PHASE_TICKS;
@@ -76,11 +78,9 @@ class RandomizedSimulationTest {
     }
 
     /** How many replicas have lost their memory right now (recovering, or down without a disk). */
-    static int withoutMemory(Cluster c, boolean durable) {
+    static int withoutMemory(Cluster c) {
         int count = 0;
-        for (int i = 0; i < c.size(); i++) {
-            if (!c.up(i) ? !durable || c.downWithCorruptLog(i) : c.replica(i).status() == Status.RECOVERING) count++;
-        }
+        for (int i = 0; i < c.size(); i++) if (c.lostMemory(i)) count++;
         return count;
     }
 
@@ -91,7 +91,7 @@ class RandomizedSimulationTest {
         switch (r.nextInt(11)) {
             case 0, 1 -> {
                 // Diskless replicas lose their memory when they crash: never more than f at once.
-                if (c.up(a) && (durable || withoutMemory(c, false) < f)) c.crash(a);
+                if (c.up(a) && (durable && !c.lostMemory(a) || withoutMemory(c) < f)) c.crash(a);
             }
             case 2 -> {
                 if (c.up(a) && durable) c.crashDuringNextPersist(a);
@@ -105,7 +105,7 @@ class RandomizedSimulationTest {
             case 8, 9 -> c.healLinks();
             case 10 -> {
                 // A corrupt record makes the replica recover from its peers: it counts as lost memory.
-                if (durable && !c.up(a) && !c.downWithCorruptLog(a) && withoutMemory(c, true) < f) c.corruptLog(a);
+                if (durable && !c.up(a) && !c.downWithCorruptLog(a) && withoutMemory(c) < f) c.corruptLog(a);
             }
             default -> throw new AssertionError();
         }

@@ -298,6 +298,25 @@ class ScenarioTest {
         settleAndCheck(c);
     }
 
+    /** A replica cut off for longer than a checkpoint interval catches up from a peer's checkpoint. */
+    @Test
+    void aReplicaFarBehindCatchesUpFromAPeersCheckpoint() {
+        Cluster c = new Cluster(16, Options.defaults(3).withCheckpointInterval(32));
+        progress(c, "warm-up");
+        int lagging = (c.servingPrimary() + 2) % 3;
+        c.isolate(lagging);
+        assertTrue(c.awaitProgress(200, 20_000) >= 0, c.describe());
+        long behind = c.committedOps() - c.replica(lagging).opNumber();
+        assertTrue(behind > 100, "far behind: " + behind);
+        assertTrue(c.replica(c.servingPrimary()).logStart() > c.replica(lagging).opNumber() + 1,
+                "the primary no longer has the operations the lagging replica lacks");
+        c.heal();
+        assertTrue(c.runUntil(() -> c.replica(lagging).commitNumber() >= c.committedOps() - 5, RECOVERY_BOUND_TICKS) >= 0,
+                "caught up\n" + c.describe());
+        assertTrue(c.replica(lagging).checkpoint() != null, "through a checkpoint");
+        settleAndCheck(c);
+    }
+
     @Test
     void aCorruptLogRecordIsDetectedAndRepairedFromPeers() {
         Cluster c = cluster(5, 15);

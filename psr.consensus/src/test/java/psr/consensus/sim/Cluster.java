@@ -33,26 +33,31 @@ public final class Cluster {
 
     /** How a run is set up. */
     public record Options(int replicaCount, boolean durable, boolean quorumConnectedRules, int clients,
-            double requestRatePerTick, int clientTimeoutTicks, int keys) {
+            double requestRatePerTick, int clientTimeoutTicks, int keys, int checkpointIntervalOps) {
 
+        /** 3 clients, durable, VSR-QC, a checkpoint every 64 operations (so that runs exercise them). */
         public static Options defaults(int replicaCount) {
-            return new Options(replicaCount, true, true, 3, 0.3, 120, 4);
+            return new Options(replicaCount, true, true, 3, 0.3, 120, 4, 64);
+        }
+
+        public Options withCheckpointInterval(int ops) {
+            return new Options(replicaCount, durable, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, ops);
         }
 
         public Options withDurable(boolean on) {
-            return new Options(replicaCount, on, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys);
+            return new Options(replicaCount, on, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
         }
 
         public Options withQuorumConnectedRules(boolean on) {
-            return new Options(replicaCount, durable, on, clients, requestRatePerTick, clientTimeoutTicks, keys);
+            return new Options(replicaCount, durable, on, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
         }
 
         public Options withClients(int count) {
-            return new Options(replicaCount, durable, quorumConnectedRules, count, requestRatePerTick, clientTimeoutTicks, keys);
+            return new Options(replicaCount, durable, quorumConnectedRules, count, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
         }
 
         public Options withRequestRate(double perTick) {
-            return new Options(replicaCount, durable, quorumConnectedRules, clients, perTick, clientTimeoutTicks, keys);
+            return new Options(replicaCount, durable, quorumConnectedRules, clients, perTick, clientTimeoutTicks, keys, checkpointIntervalOps);
         }
     }
 
@@ -90,6 +95,7 @@ public final class Cluster {
     // Safety bookkeeping.
     private final TreeMap<Long, LogEntry> committed = new TreeMap<>();
     private final long[] checkedCommit;
+    private long maxCommit;
     private final Map<Long, Integer> primaryOfView = new HashMap<>();
     private long viewChanges;
     private long highestViewStarted;
@@ -104,7 +110,8 @@ public final class Cluster {
         this.seed = seed;
         this.options = options;
         this.random = new Random(seed);
-        this.baseConfig = baseConfig.withQuorumConnectedRules(options.quorumConnectedRules());
+        this.baseConfig = baseConfig.withQuorumConnectedRules(options.quorumConnectedRules())
+                .withCheckpointInterval(options.checkpointIntervalOps());
         int n = options.replicaCount();
         this.network = new SimNetwork(new Random(random.nextLong()), n);
         this.nodes = new Node[n];
@@ -200,6 +207,7 @@ public final class Cluster {
         for (Effects.Reply reply : fx.replies()) {
             for (SimClient client : clients) client.onReply(node.id, reply);
         }
+        for (Effects.Committed c : fx.committed()) checkAgreement(node, c.entry());
         checkSafety(node);
     }
 
@@ -207,14 +215,13 @@ public final class Cluster {
         Replica r = node.replica;
         if (r == null) return;
         if (r.status() == Status.NORMAL) node.logCorrupted = false;
-        for (long op = checkedCommit[node.id] + 1; op <= r.commitNumber(); op++) {
-            LogEntry entry = r.entry(op);
-            LogEntry first = committed.putIfAbsent(op, entry);
-            if (first != null && !first.equals(entry)) {
-                fail("agreement violated: replica " + node.id + " committed " + entry + " at op " + op + " but " + first + " was committed before");
-            }
+        // Entries applied in this step were checked from the effects; entries committed but still in the log are
+        // checked here too (a replica's log may also hold committed entries it applied before a restart).
+        for (long op = Math.max(checkedCommit[node.id] + 1, r.logStart()); op <= r.commitNumber(); op++) {
+            checkAgreement(node, r.entry(op));
         }
         checkedCommit[node.id] = Math.max(checkedCommit[node.id], r.commitNumber());
+        maxCommit = Math.max(maxCommit, r.commitNumber());
         if (r.status() == Status.NORMAL && r.primary() == node.id) {
             Integer previous = primaryOfView.putIfAbsent(r.view(), node.id);
             if (previous != null && previous != node.id) {
@@ -225,6 +232,13 @@ public final class Cluster {
                 highestViewStarted = Math.max(highestViewStarted, r.view());
                 log("replica " + node.id + " is primary of view " + r.view());
             }
+        }
+    }
+
+    private void checkAgreement(Node node, LogEntry entry) {
+        LogEntry first = committed.putIfAbsent(entry.op(), entry);
+        if (first != null && !first.equals(entry)) {
+            fail("agreement violated: replica " + node.id + " committed " + entry + " at op " + entry.op() + " but " + first + " was committed before");
         }
     }
 
@@ -278,11 +292,18 @@ public final class Cluster {
             }
             node.logCorrupted = loaded.corrupt(); // untrusted until recovery rewrites it
             if (loaded.empty() || loaded.corrupt()) {
+                try {
+                    node.store.wipe(); // a corrupt disk is not trusted at all; the peers' state replaces it
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 replica = Replica.recover(config(id), node.kv, replicaRandom(node));
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
             } else {
-                replica = Replica.restart(config(id), node.kv, replicaRandom(node), loaded.view(), loaded.lastNormalView(), loaded.log());
-                log("restart " + id + " durable: view " + loaded.view() + ", " + loaded.log().size() + " ops"
+                replica = Replica.restart(config(id), node.kv, replicaRandom(node), loaded.view(), loaded.lastNormalView(),
+                        loaded.checkpoint(), loaded.log());
+                log("restart " + id + " durable: view " + loaded.view() + ", " + loaded.lastOp() + " ops"
+                        + (loaded.checkpoint() != null ? " (checkpoint at " + loaded.checkpoint().op() + ")" : "")
                         + (loaded.tornBytesDropped() > 0 ? ", dropped " + loaded.tornBytesDropped() + " torn bytes" : ""));
             }
         }
@@ -296,6 +317,16 @@ public final class Cluster {
         nodes[id].logCorrupted |= done;
         if (done) log("corrupt log of " + id);
         return done;
+    }
+
+    /**
+     * True when replica {@code id} holds no trustworthy state: recovering, or down with an empty or corrupt disk
+     * (or any disk in diskless mode). More than f of these at once cannot be recovered safely.
+     */
+    public boolean lostMemory(int id) {
+        Node node = nodes[id];
+        if (node.up()) return node.replica.status() == Status.RECOVERING;
+        return !options.durable() || node.logCorrupted || node.storage.list().isEmpty();
     }
 
     /** True when replica {@code id} is down with a corrupt log that no recovery has rewritten yet. */
@@ -343,7 +374,8 @@ public final class Cluster {
     /** How many views were started (view changes completed) since the beginning. */
     public long viewChanges() { return viewChanges; }
     public long highestViewStarted() { return highestViewStarted; }
-    public long committedOps() { return committed.isEmpty() ? 0 : committed.lastKey(); }
+    /** The highest commit-number any replica reached. */
+    public long committedOps() { return maxCommit; }
     public TreeMap<Long, LogEntry> committedEntries() { return committed; }
 
     /** Checks that every replica that is up and normal holds every op committed anywhere up to its commit, and that states match. */

@@ -12,6 +12,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import psr.consensus.core.Checkpoint;
 import psr.consensus.core.Effects;
 import psr.consensus.core.LogEntry;
 import psr.consensus.sim.SimStorage;
@@ -102,6 +103,46 @@ class ReplicaStoreTest {
         store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.ReplaceLog(entries(1, 5))), true);
         store.apply(List.of(new Effects.TruncateAfter(2), new Effects.AppendEntries(entries(3, 3))), true);
         assertEquals(entries(1, 3), new ReplicaStore(disk).load().log());
+    }
+
+    @Test
+    void aCheckpointReplacesTheLogBelowItEvenIfTheRewriteWasCutShort() throws IOException {
+        SimStorage disk = new SimStorage();
+        ReplicaStore store = new ReplicaStore(disk);
+        store.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8))), true);
+        Checkpoint checkpoint = new Checkpoint(5, new byte[] {4, 2});
+        store.apply(List.of(new Effects.InstallCheckpoint(checkpoint, entries(6, 8))), true);
+        store.apply(List.of(new Effects.AppendEntries(entries(9, 9)), new Effects.TruncateAfter(8)), true);
+        ReplicaStore.Loaded loaded = new ReplicaStore(disk).load();
+        assertFalse(loaded.corrupt(), loaded.problem());
+        assertEquals(checkpoint, loaded.checkpoint());
+        assertEquals(entries(6, 8), loaded.log());
+        assertEquals(8, loaded.lastOp());
+
+        // A crash after the checkpoint was written but before the log was rewritten leaves the old log:
+        // loading skips what the checkpoint holds.
+        SimStorage crashed = new SimStorage();
+        ReplicaStore before = new ReplicaStore(crashed);
+        before.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8))), true);
+        crashed.replace("checkpoint", ReplicaStore.encodeCheckpoint(checkpoint));
+        ReplicaStore.Loaded partial = new ReplicaStore(crashed).load();
+        assertFalse(partial.corrupt(), partial.problem());
+        assertEquals(entries(6, 8), partial.log());
+    }
+
+    @Test
+    void aCorruptCheckpointOrALogThatDoesNotContinueItIsReported() throws IOException {
+        SimStorage disk = new SimStorage();
+        ReplicaStore store = new ReplicaStore(disk);
+        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.InstallCheckpoint(new Checkpoint(3, new byte[10]), entries(4, 5))), true);
+        byte[] c = disk.read("checkpoint");
+        c[20] ^= 1;
+        disk.replace("checkpoint", c);
+        assertTrue(new ReplicaStore(disk).load().problem().startsWith("checkpoint record corrupt"));
+        disk.replace("checkpoint", ReplicaStore.encodeCheckpoint(new Checkpoint(1, new byte[0]))); // log starts at 4: a gap
+        ReplicaStore.Loaded gap = new ReplicaStore(disk).load();
+        assertTrue(gap.corrupt());
+        assertTrue(gap.problem().contains("must continue the checkpoint at op 1"), gap.problem());
     }
 
     private static SimStorage copy(SimStorage from) throws IOException {
