@@ -29,6 +29,8 @@ import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.LogReaderService;
@@ -242,6 +244,12 @@ public final class Launcher {
             if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0) {
                 continue;
             }
+            String platform = otherPlatform(bundle, context);
+            if (platform != null) {
+                log.launcher(LogLevel.INFO, "bundle " + bundle.getSymbolicName() + " is for another platform ("
+                        + platform + "); not started");
+                continue;
+            }
             try {
                 bundle.start();
                 active++;
@@ -257,6 +265,21 @@ public final class Launcher {
             log.launcher(LogLevel.ERROR, "no OSGi log service: bundle and component messages are not recorded");
         }
         return active;
+    }
+
+    /**
+     * The {@code osgi.native} requirement of {@code bundle} that this framework's platform does not meet, or null.
+     * OSAL backends declare the OS they need this way; the runtime carries them all and starts the one that fits.
+     */
+    static String otherPlatform(Bundle bundle, BundleContext context) {
+        List<BundleCapability> platform = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION)
+                .adapt(BundleRevision.class).getDeclaredCapabilities("osgi.native");
+        for (BundleRequirement requirement : bundle.adapt(BundleRevision.class).getDeclaredRequirements("osgi.native")) {
+            if (platform.stream().noneMatch(requirement::matches)) {
+                return requirement.getDirectives().get("filter");
+            }
+        }
+        return null;
     }
 
     /** Attaches the sink to the log service once it is there. */

@@ -1,0 +1,191 @@
+package psr.osal.vxworks;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.util.tracker.ServiceTracker;
+
+import psr.api.osal.Clock;
+import psr.api.osal.DurableStorageProvider;
+import psr.api.osal.DurableStorageProvider.OpenStorage;
+import psr.api.osal.EventLoop;
+import psr.api.osal.EventLoops;
+import psr.api.osal.NetworkInterfaces;
+import psr.api.osal.Watchdogs;
+
+/**
+ * Platform selection in a real Felix started from the class path with both backends installed: the framework's
+ * {@code osgi.native} capability decides which one resolves. By default (this host: Linux) only
+ * {@code psr.osal.linux} resolves; with {@code org.osgi.framework.os.name=VxWorks} (and
+ * {@code psr.vxworks.kernel=emulated}, since this host has no VxWorks kernel) only {@code psr.osal.vxworks} does,
+ * and its services work. The OSAL API package comes from the class path through the system bundle, so the test
+ * talks to the services with its own types.
+ */
+class PlatformSelectionTest {
+
+    static final long WAIT_MILLIS = 10_000;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void onLinuxTheLinuxBackendIsChosenAndTheVxWorksBackendStaysUnresolved() throws Exception {
+        Framework framework = start(Map.of());
+        try {
+            assertEquals(Bundle.ACTIVE, bundle(framework, "psr.osal.linux").getState());
+            assertEquals(Bundle.INSTALLED, bundle(framework, "psr.osal.vxworks").getState(),
+                    "psr.osal.vxworks must not resolve on Linux");
+            for (Class<?> type : osalTypes()) {
+                assertEquals("linux", service(framework, type).getProperty("psr.osal"), type.getSimpleName());
+            }
+        } finally {
+            stop(framework);
+        }
+    }
+
+    @Test
+    void whenTheFrameworkSaysVxWorksTheVxWorksBackendIsChosenAndWorksOnItsEmulation() throws Exception {
+        Framework framework = start(Map.of(Constants.FRAMEWORK_OS_NAME, "VxWorks",
+                "psr.vxworks.kernel", "emulated",
+                "psr.vxworks.emulation.root", temp.resolve("vxworks").toString()));
+        try {
+            assertEquals(Bundle.INSTALLED, bundle(framework, "psr.osal.linux").getState(),
+                    "psr.osal.linux must not resolve on VxWorks");
+            assertEquals(Bundle.ACTIVE, bundle(framework, "psr.osal.vxworks").getState());
+            for (Class<?> type : osalTypes()) {
+                ServiceReference<?> reference = service(framework, type);
+                assertEquals("vxworks", reference.getProperty("psr.osal"), type.getSimpleName());
+                assertEquals("emulated", reference.getProperty("psr.vxworks.kernel"));
+            }
+            Clock clock = (Clock) framework.getBundleContext().getService(service(framework, Clock.class));
+            assertEquals(16_666_667, clock.resolutionNanos(), "60 Hz ticks");
+
+            EventLoops loops = (EventLoops) framework.getBundleContext().getService(service(framework, EventLoops.class));
+            EventLoop loop = loops.create("selection", EventLoops.PRIORITY_REPLICA, Throwable::printStackTrace);
+            CountDownLatch ran = new CountDownLatch(1);
+            loop.execute(ran::countDown);
+            assertTrue(ran.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+            loop.close();
+
+            DurableStorageProvider provider = (DurableStorageProvider) framework.getBundleContext()
+                    .getService(service(framework, DurableStorageProvider.class));
+            try (OpenStorage storage = provider.open("/ata0:1/psr/parts/a")) {
+                storage.append("log", "on HRFS".getBytes(UTF_8), 0, 7);
+                storage.sync("log");
+                assertEquals("on HRFS", new String(storage.read("log"), UTF_8));
+            }
+            assertTrue(Files.isRegularFile(temp.resolve("vxworks/ata0_1/psr/parts/a/log")));
+
+            NetworkInterfaces interfaces = (NetworkInterfaces) framework.getBundleContext()
+                    .getService(service(framework, NetworkInterfaces.class));
+            assertTrue(interfaces.names().contains("gei0"));
+        } finally {
+            stop(framework);
+        }
+    }
+
+    @Test
+    void aVxWorksFrameworkWithoutTheNativeLibraryOrEmulationSaysWhatToDo() throws Exception {
+        Framework framework = start(Map.of(Constants.FRAMEWORK_OS_NAME, "VxWorks"));
+        try {
+            assertEquals(Bundle.ACTIVE, bundle(framework, "psr.osal.vxworks").getState());
+            assertEquals(null, framework.getBundleContext().getServiceReference(Clock.class),
+                    "no service without a kernel binding");
+        } finally {
+            stop(framework);
+        }
+    }
+
+    private static Class<?>[] osalTypes() {
+        return new Class<?>[] {Clock.class, EventLoops.class, DurableStorageProvider.class, NetworkInterfaces.class,
+            Watchdogs.class};
+    }
+
+    private Framework start(Map<String, String> extra) throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, temp.resolve("felix-" + extra.size()).toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // The test and the bundles share the OSAL API types: the system bundle exports them from the class path.
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "psr.api.osal;version=1.1.0");
+        config.putAll(extra);
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
+        framework.start();
+        List<Bundle> installed = new ArrayList<>();
+        for (String name : new String[] {"org.osgi.service.log", "org.apache.felix.log", "org.osgi.util.function",
+            "org.osgi.util.promise", "org.osgi.service.component", "org.apache.felix.scr", "psr.osal.linux"}) {
+            installed.add(framework.getBundleContext().installBundle(location(name)));
+        }
+        // This module's own bundle: its classes and manifest as bnd-process left them.
+        installed.add(framework.getBundleContext().installBundle("reference:" + Path.of("target/classes")
+                .toAbsolutePath().toUri()));
+        for (Bundle bundle : installed) {
+            if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
+                try {
+                    bundle.start();
+                } catch (BundleException e) {
+                    // Expected for the backend of the other platform: it does not resolve.
+                }
+            }
+        }
+        return framework;
+    }
+
+    /** The location of a jar (or reactor classes directory) on the test class path whose path names the artifact. */
+    private static String location(String artifact) {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            String text = path.toString().replace('\\', '/');
+            if (text.contains("/" + artifact + "/") || text.contains("/" + artifact + "-")) {
+                return (Files.isDirectory(path) ? "reference:" : "") + path.toUri();
+            }
+        }
+        throw new AssertionError("no " + artifact + " on the test class path");
+    }
+
+    private static Bundle bundle(Framework framework, String symbolicName) {
+        for (Bundle bundle : framework.getBundleContext().getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    private static ServiceReference<?> service(Framework framework, Class<?> type) throws InterruptedException {
+        ServiceTracker<?, ?> tracker = new ServiceTracker<>(framework.getBundleContext(), type.getName(), null);
+        tracker.open();
+        try {
+            assertNotNull(tracker.waitForService(WAIT_MILLIS), "a " + type.getSimpleName() + " service");
+            return tracker.getServiceReference();
+        } finally {
+            tracker.close();
+        }
+    }
+
+    private static void stop(Framework framework) throws Exception {
+        framework.stop();
+        framework.waitForStop(WAIT_MILLIS);
+    }
+}
