@@ -188,6 +188,10 @@ public final class Launcher {
         properties.put("felix.fileinstall.dir", options.deploy.toString());
         properties.put("felix.fileinstall.poll", "1000");
         properties.put("felix.fileinstall.noInitialDelay", "true");
+        // The operator's files are the truth: FileInstall must not write configurations back into them. (Its
+        // write-back raced with its own next poll, which then read a half-written file and applied empty
+        // properties.)
+        properties.put("felix.fileinstall.enableConfigSave", "false");
         properties.put("felix.fileinstall.log.level", switch (options.logLevel) {
             case "ERROR" -> "1";
             case "WARN" -> "2";
