@@ -93,6 +93,9 @@ class ClusterIT {
         for (int i = 31; i <= 50; i++) put(newPrimary, "k" + i, i);
         awaitCaughtUp(backup, newPrimary);
         for (int n : nodes.keySet()) assertAllAcknowledgedOn(n);
+        Matcher counters = ask(newPrimary, "psr:transport -1", Pattern.compile("node=\\d+ [^\\n]*bad_tag=(\\d+)[^\\n]*received=(\\d+)"));
+        assertEquals("0", counters.group(1), "no datagram failed authentication");
+        assertTrue(Long.parseLong(counters.group(2)) > 0, counters.group());
         System.out.printf("ClusterIT: transport bundle %s of node %d replaced while 20 writes committed; nothing lost%n", bundleId, backup);
     }
 

@@ -41,11 +41,13 @@ import psr.api.state.ValueType;
  */
 @Component(service = PsrCommands.class, property = {"osgi.command.scope=psr",
         "osgi.command.function=parts", "osgi.command.function=status", "osgi.command.function=get",
-        "osgi.command.function=put", "osgi.command.function=delete", "osgi.command.function=watch"})
+        "osgi.command.function=put", "osgi.command.function=delete", "osgi.command.function=watch",
+        "osgi.command.function=transport"})
 public final class PsrCommands {
 
     private static final long WAIT_SECONDS = 10;
     private final ConcurrentSkipListMap<String, PartState> parts = new ConcurrentSkipListMap<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<psr.api.transport.Transport> transports = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final BundleContext context;
 
     @Activate
@@ -60,6 +62,34 @@ public final class PsrCommands {
 
     void removePart(PartState part) {
         parts.remove(part.part(), part);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addTransport(psr.api.transport.Transport transport) {
+        transports.add(transport);
+    }
+
+    void removeTransport(psr.api.transport.Transport transport) {
+        transports.remove(transport);
+    }
+
+    /** psr:transport [-1] — each transport's counters: sent, received, and every drop by reason. */
+    public String transport(String... args) {
+        Args a = new Args(args, 0, 0, "psr:transport [-1]");
+        if (transports.isEmpty()) return "no transport on this node (configure one, e.g. deploy/psr.transport.udp.cfg)";
+        StringBuilder b = new StringBuilder();
+        for (psr.api.transport.Transport t : transports) {
+            Map<String, Long> counters = new TreeMap<>(t.counters());
+            if (a.oneLine) {
+                b.append("node=").append(t.localNode());
+                counters.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+                b.append('\n');
+            } else {
+                b.append("transport of node ").append(t.localNode()).append(" (").append(t.getClass().getSimpleName()).append(")\n");
+                counters.forEach((k, v) -> b.append(String.format("  %-24s %d%n", k, v)));
+            }
+        }
+        return b.toString().stripTrailing();
     }
 
     /** psr:parts [-1] — the parts on this node with role, view and primary. */
