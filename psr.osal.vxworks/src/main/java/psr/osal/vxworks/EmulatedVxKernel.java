@@ -183,7 +183,7 @@ public final class EmulatedVxKernel implements VxKernel {
 
     // ------------------------------------------------------------------ set-up and test controls
 
-    /** Mounts a new, empty volume of {@code type} at {@code device} (e.g. {@code /ata0:1}). */
+    /** Mounts a volume of {@code type} at {@code device} (e.g. {@code /ata0:1}); what its host directory already holds counts as durable. */
     public void mount(String device, int type) throws IOException {
         if (!device.startsWith("/") || device.indexOf('/', 1) >= 0) {
             throw new IllegalArgumentException("device name '" + device + "': expected one component such as /ata0:1");
@@ -193,8 +193,24 @@ public final class EmulatedVxKernel implements VxKernel {
         }
         Path directory = root.resolve(device.substring(1).replace(':', '_'));
         Files.createDirectories(directory);
+        Volume volume = new Volume(device, directory, type);
+        // What the directory already holds was on the device before this boot: it is durable.
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path path : (Iterable<Path>) walk::iterator) {
+                if (!path.equals(directory)) {
+                    String relative = directory.relativize(path).toString();
+                    if (Files.isDirectory(path)) {
+                        volume.durableDirectories.add(relative);
+                    } else {
+                        byte[] content = Files.readAllBytes(path);
+                        volume.durableFiles.put(relative, content);
+                        volume.flushedData.put(relative, content);
+                    }
+                }
+            }
+        }
         synchronized (kernelLock) {
-            volumes.put(device, new Volume(device, directory, type));
+            volumes.put(device, volume);
         }
     }
 

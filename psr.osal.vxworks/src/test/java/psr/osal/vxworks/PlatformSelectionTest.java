@@ -2,30 +2,20 @@ package psr.osal.vxworks;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
-import org.osgi.framework.wiring.BundleRevision;
-import org.osgi.util.tracker.ServiceTracker;
 
 import psr.api.osal.Clock;
 import psr.api.osal.DurableStorageProvider;
@@ -45,7 +35,7 @@ import psr.api.osal.Watchdogs;
  */
 class PlatformSelectionTest {
 
-    static final long WAIT_MILLIS = 10_000;
+    static final long WAIT_MILLIS = FelixHarness.WAIT_MILLIS;
 
     @TempDir
     Path temp;
@@ -124,68 +114,18 @@ class PlatformSelectionTest {
     }
 
     private Framework start(Map<String, String> extra) throws Exception {
-        Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, temp.resolve("felix-" + extra.size()).toString());
-        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        // The test and the bundles share the OSAL API types: the system bundle exports them from the class path.
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "psr.api.osal;version=1.1.0");
-        config.putAll(extra);
-        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
-        framework.start();
-        List<Bundle> installed = new ArrayList<>();
-        for (String name : new String[] {"org.osgi.service.log", "org.apache.felix.log", "org.osgi.util.function",
-            "org.osgi.util.promise", "org.osgi.service.component", "org.apache.felix.scr", "psr.osal.linux"}) {
-            installed.add(framework.getBundleContext().installBundle(location(name)));
-        }
-        // This module's own bundle: its classes and manifest as bnd-process left them.
-        installed.add(framework.getBundleContext().installBundle("reference:" + Path.of("target/classes")
-                .toAbsolutePath().toUri()));
-        for (Bundle bundle : installed) {
-            if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
-                try {
-                    bundle.start();
-                } catch (BundleException e) {
-                    // Expected for the backend of the other platform: it does not resolve.
-                }
-            }
-        }
-        return framework;
-    }
-
-    /** The location of a jar (or reactor classes directory) on the test class path whose path names the artifact. */
-    private static String location(String artifact) {
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            String text = path.toString().replace('\\', '/');
-            if (text.contains("/" + artifact + "/") || text.contains("/" + artifact + "-")) {
-                return (Files.isDirectory(path) ? "reference:" : "") + path.toUri();
-            }
-        }
-        throw new AssertionError("no " + artifact + " on the test class path");
+        return FelixHarness.start(temp.resolve("felix-" + extra.size()), extra, FelixHarness.runtimeBundles());
     }
 
     private static Bundle bundle(Framework framework, String symbolicName) {
-        for (Bundle bundle : framework.getBundleContext().getBundles()) {
-            if (symbolicName.equals(bundle.getSymbolicName())) {
-                return bundle;
-            }
-        }
-        throw new AssertionError("no bundle " + symbolicName);
+        return FelixHarness.bundle(framework, symbolicName);
     }
 
     private static ServiceReference<?> service(Framework framework, Class<?> type) throws InterruptedException {
-        ServiceTracker<?, ?> tracker = new ServiceTracker<>(framework.getBundleContext(), type.getName(), null);
-        tracker.open();
-        try {
-            assertNotNull(tracker.waitForService(WAIT_MILLIS), "a " + type.getSimpleName() + " service");
-            return tracker.getServiceReference();
-        } finally {
-            tracker.close();
-        }
+        return FelixHarness.service(framework, type);
     }
 
     private static void stop(Framework framework) throws Exception {
-        framework.stop();
-        framework.waitForStop(WAIT_MILLIS);
+        FelixHarness.stop(framework);
     }
 }
