@@ -32,7 +32,9 @@ public final class Effects {
         /** A newer request of the same client was seen; this one will never run. */
         STALE_REQUEST,
         /** The client's session was evicted from the client table; it must start again with a new client id. */
-        SESSION_EXPIRED
+        SESSION_EXPIRED,
+        /** The primary holds as much uncommitted work as it may; not appended, retry shortly. */
+        BUSY
     }
 
     /**

@@ -73,6 +73,8 @@ public final class Replica {
      */
     private boolean deposed;
     private long lastCommitSentTick;
+    /** Bytes of the entries this primary holds above its commit-number (bounded, see ReplicaConfig). */
+    private long pipelineBytes;
     /** Requests submitted here that are in the log but not yet applied: op-number to request. */
     private final TreeMap<Long, Request> localPending = new TreeMap<>();
 
@@ -306,6 +308,12 @@ public final class Replica {
         }
         long op = log.lastOp() + 1;
         LogEntry entry = new LogEntry(view, op, request.clientId(), request.requestNumber(), request.command());
+        int bytes = ReplicaConfig.entryBytes(entry);
+        if (pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2) {
+            reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
+            return;
+        }
+        pipelineBytes += bytes;
         log.append(entry);
         ackedOp[self] = op;
         effects.persist.add(new Effects.AppendEntries(List.of(entry)));
@@ -376,6 +384,7 @@ public final class Replica {
         Arrays.sort(sorted);
         long quorumOp = sorted[replicaCount - quorum];
         if (quorumOp > commit) {
+            for (long op = Math.max(commit, log.base()) + 1; op <= quorumOp; op++) pipelineBytes -= ReplicaConfig.entryBytes(log.get(op));
             commit = quorumOp;
             applyCommitted();
         }
@@ -791,7 +800,13 @@ public final class Replica {
             if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, afterOp, entries));
         }
         commit = Math.max(commit, maxCommit);
+        recomputePipelineBytes();
         applyCommitted();
+    }
+
+    private void recomputePipelineBytes() {
+        pipelineBytes = 0;
+        for (long op = Math.max(commit, log.base()) + 1; op <= log.lastOp(); op++) pipelineBytes += ReplicaConfig.entryBytes(log.get(op));
     }
 
     private void becomePrimary() {
@@ -802,6 +817,7 @@ public final class Replica {
         notQuorumConnectedSinceTick = -1;
         peerStuckAboveSinceTick = -1;
         lastCommitSentTick = now - config.heartbeatTicks(); // announce ourselves on the next tick
+        recomputePipelineBytes();
         transferView = -1;
     }
 
@@ -900,15 +916,27 @@ public final class Replica {
         if (status != Status.NORMAL || deposed || m.view() > view || m.op() < 0) return;
         if (m.view() == view && m.op() >= log.lastOp()) return; // nothing newer to give
         long afterOp = Math.min(m.op(), log.lastOp());
+        Checkpoint with = null;
         if (afterOp < log.base()) {
-            send(from, new NewState(view, log.base(), log.lastOp(), commit, log.after(log.base()), checkpoint));
-        } else {
-            send(from, new NewState(view, afterOp, log.lastOp(), commit, log.after(afterOp), null));
+            afterOp = log.base();
+            with = checkpoint;
         }
+        // One chunk of at most the message budget; the receiver asks for the rest.
+        List<LogEntry> chunk = new ArrayList<>();
+        long bytes = with == null ? 0 : with.state().length;
+        for (long op = afterOp + 1; op <= log.lastOp(); op++) {
+            LogEntry e = log.get(op);
+            bytes += ReplicaConfig.entryBytes(e);
+            if (!chunk.isEmpty() && bytes > config.messageBudgetBytes()) break;
+            chunk.add(e);
+        }
+        send(from, new NewState(view, afterOp, afterOp + chunk.size(), commit, chunk, with));
     }
 
     private void onNewState(int from, NewState m) {
-        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.commit() > m.op()
+        // m.commit() may exceed m.op(): state transfer comes in chunks, and the sender's commit-number says
+        // how far there is to go.
+        if (!validLog(m.entries(), m.afterOp(), m.op())
                 || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
             drop("NewState inconsistent from " + from);
             return;
@@ -963,6 +991,7 @@ public final class Replica {
         if (from == config.primaryOf(view)) heardPrimary();
         send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
         advanceBackupCommit(m.commit());
+        if (m.commit() > log.lastOp()) requestState(from); // more to come: ask for the next chunk now
     }
 
     // ------------------------------------------------------------------------------------------------

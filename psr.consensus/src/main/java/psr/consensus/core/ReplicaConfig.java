@@ -13,10 +13,13 @@ package psr.consensus.core;
  * @param clientTableCapacity     most clients remembered for at-most-once execution; the least recently used is evicted
  * @param quorumConnectedRules    true for VSR-QC (the default); false for plain VR round-robin view changes, kept to show what QC adds
  * @param checkpointIntervalOps   take a checkpoint and drop the log below it every this many applied operations (0: never)
+ * @param messageBudgetBytes      about how many bytes of log entries one message may carry: state transfer sends
+ *                                the log in chunks of this size, and a primary holds at most half of it uncommitted
+ *                                (further requests get {@link Effects.Outcome#BUSY} until commits catch up)
  */
 public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int connectivityWindowTicks,
         int electionTimeoutTicks, int viewChangeTimeoutTicks, int transferRetryTicks, int clientTableCapacity,
-        boolean quorumConnectedRules, int checkpointIntervalOps) {
+        boolean quorumConnectedRules, int checkpointIntervalOps, int messageBudgetBytes) {
 
     public ReplicaConfig {
         require(replicaCount >= 1 && replicaCount <= 9, "replicaCount", replicaCount, "1 to 9");
@@ -30,31 +33,42 @@ public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int 
         require(transferRetryTicks >= 1, "transferRetryTicks", transferRetryTicks, ">= 1");
         require(clientTableCapacity >= 1, "clientTableCapacity", clientTableCapacity, ">= 1");
         require(checkpointIntervalOps >= 0, "checkpointIntervalOps", checkpointIntervalOps, ">= 0 (0: never)");
+        require(messageBudgetBytes >= 4096, "messageBudgetBytes", messageBudgetBytes, ">= 4096");
     }
 
     /** Defaults for a 10 ms tick: heartbeat 50 ms, window 150 ms, election 500 ms, view change 500 ms. */
     public static ReplicaConfig defaults(int replicaCount, int self) {
-        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, true, 10_000);
+        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, true, 10_000, 512 * 1024);
     }
 
     public ReplicaConfig withQuorumConnectedRules(boolean on) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, on, checkpointIntervalOps);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, on, checkpointIntervalOps, messageBudgetBytes);
     }
 
     public ReplicaConfig withSelf(int index) {
         return new ReplicaConfig(replicaCount, index, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps, messageBudgetBytes);
     }
 
     public ReplicaConfig withClientTableCapacity(int capacity) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, capacity, quorumConnectedRules, checkpointIntervalOps);
+                viewChangeTimeoutTicks, transferRetryTicks, capacity, quorumConnectedRules, checkpointIntervalOps, messageBudgetBytes);
     }
 
     public ReplicaConfig withCheckpointInterval(int ops) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, ops);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, ops, messageBudgetBytes);
+    }
+
+    public ReplicaConfig withMessageBudget(int bytes) {
+        return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps, bytes);
+    }
+
+    /** About how many bytes a log entry takes in a message. */
+    public static int entryBytes(LogEntry e) {
+        return 44 + e.command().length;
     }
 
     /** A majority: the size of every quorum (f + 1 when replicaCount = 2f + 1). */

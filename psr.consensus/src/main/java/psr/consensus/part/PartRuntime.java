@@ -77,6 +77,9 @@ public final class PartRuntime implements PartState {
     private final DurableStorageProvider storageProvider;
     private final Log log;
     private final MessageCodec codec;
+    private final psr.consensus.core.ReplicaConfig replicaConfig;
+    /** The largest command (encoded operation) accepted: a quarter of the message budget. */
+    private final int maxCommandBytes;
     private final PartStateMachine stateMachine = new PartStateMachine();
     private final CopyOnWriteArrayList<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<TaskBinding> tasks = new CopyOnWriteArrayList<>();
@@ -161,6 +164,10 @@ public final class PartRuntime implements PartState {
         this.log = log;
         this.codec = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(Math.max(MessageCodec.MIN_MESSAGE_LIMIT,
                 Math.min(transport.maxMessageBytes() - 1, MessageCodec.DEFAULT_LIMITS.maxMessageBytes()))));
+        // What one replica message may carry follows from what the transport carries.
+        int budget = Math.max(4096, Math.min(512 * 1024, codec.limits().maxMessageBytes() / 2));
+        this.replicaConfig = settings.replicaConfig().withMessageBudget(budget);
+        this.maxCommandBytes = Math.min(budget / 4, codec.limits().maxCommandBytes());
         this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-delivery"));
         this.taskThread = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-tasks"));
         this.status = new PartStatus(settings.part(), settings.node(), Role.STOPPED, 0, -1, false, List.of(), 0, 0, 0, "starting", 0);
@@ -192,19 +199,19 @@ public final class PartRuntime implements PartState {
             }
             if (loaded.corrupt()) {
                 store.wipe(); // nothing of it is trusted; the peers' state replaces it
-                r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+                r = Replica.recover(replicaConfig, stateMachine, replicaRandom);
                 how = "storage corrupt (" + loaded.problem() + "): recovering the state from the other replicas";
                 log.warn("part " + settings.part() + ": " + how);
             } else if (loaded.empty()) {
                 if (settings.startMode() == PartSettings.StartMode.RECOVER) {
-                    r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+                    r = Replica.recover(replicaConfig, stateMachine, replicaRandom);
                     how = "empty storage, start.mode=recover: recovering the state from the other replicas";
                 } else {
-                    r = Replica.bootstrap(settings.replicaConfig(), stateMachine, replicaRandom);
+                    r = Replica.bootstrap(replicaConfig, stateMachine, replicaRandom);
                     how = "empty storage: starting a new group";
                 }
             } else {
-                r = Replica.restart(settings.replicaConfig(), stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(),
+                r = Replica.restart(replicaConfig, stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(),
                         loaded.checkpoint(), loaded.log());
                 replayUntilOp = loaded.lastOp();
                 how = "restarted from storage: view " + loaded.view() + ", " + loaded.lastOp() + " operations"
@@ -212,10 +219,10 @@ public final class PartRuntime implements PartState {
                         + (loaded.tornBytesDropped() > 0 ? ", " + loaded.tornBytesDropped() + " torn bytes of an unsynced write dropped" : "");
             }
         } else if (settings.startMode() == PartSettings.StartMode.NEW_GROUP) {
-            r = Replica.bootstrap(settings.replicaConfig(), stateMachine, replicaRandom);
+            r = Replica.bootstrap(replicaConfig, stateMachine, replicaRandom);
             how = "diskless, start.mode=new-group: starting a new group";
         } else {
-            r = Replica.recover(settings.replicaConfig(), stateMachine, replicaRandom);
+            r = Replica.recover(replicaConfig, stateMachine, replicaRandom);
             how = "diskless: recovering the state from the other replicas";
         }
         replica = r;
@@ -337,7 +344,10 @@ public final class PartRuntime implements PartState {
 
     private CompletableFuture<Effects.Reply> send(byte[] command) {
         Pending p = new Pending(command);
-        if (stopped) {
+        if (command.length > maxCommandBytes) {
+            p.future.completeExceptionally(new StateException("part " + settings.part() + ": operation of " + command.length
+                    + " bytes is too large: at most " + maxCommandBytes + " bytes (a quarter of what one message of the transport carries)"));
+        } else if (stopped) {
             p.future.completeExceptionally(new StateException("part " + settings.part() + " is stopped"));
         } else {
             loop.execute(() -> enqueue(p));
@@ -421,6 +431,10 @@ public final class PartRuntime implements PartState {
                 dispatch(p);
             }
             case STALE_REQUEST -> fail(p, new StateException("part " + settings.part() + ": request judged stale (a newer request of its session ran)"));
+            case BUSY -> {
+                p.lastProblem = "the primary is busy: backups have not caught up with its uncommitted operations";
+                p.lastSentTick = ticks; // retry after the usual interval
+            }
         }
     }
 

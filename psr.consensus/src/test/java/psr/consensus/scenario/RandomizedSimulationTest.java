@@ -51,7 +51,7 @@ class RandomizedSimulationTest {
         int f = (replicas - 1) / 2;
         int checkpointInterval = new int[] {0, 16, 64, 500}[r.nextInt(4)];
         Cluster c = new Cluster(seed, Options.defaults(replicas).withDurable(durable).withClients(2 + r.nextInt(4))
-                .withCheckpointInterval(checkpointInterval));
+                .withCheckpointInterval(checkpointInterval).withMessageBudget(r.nextBoolean() ? 4096 : 512 * 1024));
         c.network.setFaults(r.nextDouble() * 0.15, r.nextDouble() * 0.1, 1, 1 + r.nextInt(8));
         String setup = "seed " + seed + ": " + replicas + " replicas, " + (durable ? "durable" : "diskless")
                 + (checkpointInterval > 0 ? ", checkpoint every " + checkpointInterval + " ops" : ", no checkpoints");

@@ -33,31 +33,36 @@ public final class Cluster {
 
     /** How a run is set up. */
     public record Options(int replicaCount, boolean durable, boolean quorumConnectedRules, int clients,
-            double requestRatePerTick, int clientTimeoutTicks, int keys, int checkpointIntervalOps) {
+            double requestRatePerTick, int clientTimeoutTicks, int keys, int checkpointIntervalOps, int messageBudgetBytes) {
 
         /** 3 clients, durable, VSR-QC, a checkpoint every 64 operations (so that runs exercise them). */
         public static Options defaults(int replicaCount) {
-            return new Options(replicaCount, true, true, 3, 0.3, 120, 4, 64);
+            return new Options(replicaCount, true, true, 3, 0.3, 120, 4, 64, 512 * 1024);
+        }
+
+        /** A small budget makes state transfer go in many chunks and the primary push back (BUSY) often. */
+        public Options withMessageBudget(int bytes) {
+            return new Options(replicaCount, durable, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps, bytes);
         }
 
         public Options withCheckpointInterval(int ops) {
-            return new Options(replicaCount, durable, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, ops);
+            return new Options(replicaCount, durable, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, ops, messageBudgetBytes);
         }
 
         public Options withDurable(boolean on) {
-            return new Options(replicaCount, on, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
+            return new Options(replicaCount, on, quorumConnectedRules, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps, messageBudgetBytes);
         }
 
         public Options withQuorumConnectedRules(boolean on) {
-            return new Options(replicaCount, durable, on, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
+            return new Options(replicaCount, durable, on, clients, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps, messageBudgetBytes);
         }
 
         public Options withClients(int count) {
-            return new Options(replicaCount, durable, quorumConnectedRules, count, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps);
+            return new Options(replicaCount, durable, quorumConnectedRules, count, requestRatePerTick, clientTimeoutTicks, keys, checkpointIntervalOps, messageBudgetBytes);
         }
 
         public Options withRequestRate(double perTick) {
-            return new Options(replicaCount, durable, quorumConnectedRules, clients, perTick, clientTimeoutTicks, keys, checkpointIntervalOps);
+            return new Options(replicaCount, durable, quorumConnectedRules, clients, perTick, clientTimeoutTicks, keys, checkpointIntervalOps, messageBudgetBytes);
         }
     }
 
@@ -111,7 +116,7 @@ public final class Cluster {
         this.options = options;
         this.random = new Random(seed);
         this.baseConfig = baseConfig.withQuorumConnectedRules(options.quorumConnectedRules())
-                .withCheckpointInterval(options.checkpointIntervalOps());
+                .withCheckpointInterval(options.checkpointIntervalOps()).withMessageBudget(options.messageBudgetBytes());
         int n = options.replicaCount();
         this.network = new SimNetwork(new Random(random.nextLong()), n);
         this.nodes = new Node[n];
@@ -500,6 +505,7 @@ public final class Cluster {
                     requestNumber = 0;
                 }
                 case STALE_REQUEST -> fail("client " + clientId + " request " + requestNumber + " judged stale");
+                case BUSY -> resendNow = true; // not appended: retry at the same replica on the next tick
             }
         }
 
