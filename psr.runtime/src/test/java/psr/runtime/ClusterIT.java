@@ -97,6 +97,14 @@ class ClusterIT {
         assertEquals("0", counters.group(1), "no datagram failed authentication");
         assertTrue(Long.parseLong(counters.group(2)) > 0, counters.group());
         System.out.printf("ClusterIT: transport bundle %s of node %d replaced while 20 writes committed; nothing lost%n", bundleId, backup);
+
+        // Maintenance switch-over to the node whose transport was replaced.
+        Matcher moved = ask(newPrimary, "psr:transfer line " + backup, Pattern.compile("node (\\d+) is now the primary of line|((?:gogo|Exception)[^\\n]*)"));
+        assertEquals(String.valueOf(backup), moved.group(1), "switch-over: " + moved.group());
+        assertEquals(backup, awaitPrimary(nodes.keySet(), FAILOVER_BOUND_MS));
+        put(backup, "after-switch-over", 1);
+        for (int n : nodes.keySet()) if (n != backup) awaitCaughtUp(n, backup);
+        System.out.printf("ClusterIT: psr:transfer moved the primary from node %d to node %d%n", newPrimary, backup);
     }
 
     // --------------------------------------------------------------------------------------------

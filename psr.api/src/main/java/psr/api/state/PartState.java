@@ -38,4 +38,12 @@ public interface PartState {
 
     /** A snapshot of this replica's status. */
     PartStatus status();
+
+    /**
+     * Maintenance switch-over: asks this replica, which must be the serving primary, to hand the part over to
+     * the replica on {@code node}. New writes wait while the successor catches up; the stage completes with the
+     * new primary's node id once that replica leads, or fails with a {@link StateException} saying why not
+     * (not the primary, unknown node, no new view within two election timeouts: then this primary serves again).
+     */
+    CompletionStage<Integer> transferPrimary(int node);
 }

@@ -8,7 +8,7 @@
  * the same property.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package psr.api.state;
 
 import org.osgi.annotation.bundle.Export;

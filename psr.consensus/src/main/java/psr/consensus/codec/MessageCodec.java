@@ -22,6 +22,7 @@ import psr.consensus.core.Message.Recovery;
 import psr.consensus.core.Message.RecoveryResponse;
 import psr.consensus.core.Message.StartView;
 import psr.consensus.core.Message.StartViewChange;
+import psr.consensus.core.Message.Transfer;
 import psr.consensus.core.Status;
 
 /**
@@ -85,11 +86,12 @@ public final class MessageCodec {
     static final int NEW_STATE = 12;
     static final int RECOVERY = 13;
     static final int RECOVERY_RESPONSE = 14;
-    static final int MAX_TYPE = RECOVERY_RESPONSE;
+    static final int TRANSFER = 15;
+    static final int MAX_TYPE = TRANSFER;
 
     private static final String[] TYPE_NAMES = {null, "Prepare", "PrepareOk", "Commit", "Ping", "Pong", "PreVote",
             "PreVoteReply", "StartViewChange", "DoViewChange", "StartView", "GetState", "NewState", "Recovery",
-            "RecoveryResponse"};
+            "RecoveryResponse", "Transfer"};
 
     // Status codes: explicit, so that reordering the enum does not change the wire.
     static final int STATUS_NORMAL = 0;
@@ -182,6 +184,10 @@ public final class MessageCodec {
             w.checkpoint(n.checkpoint());
         } else if (m instanceof Recovery r) {
             w.i64(r.nonce());
+        } else if (m instanceof Transfer t) {
+            w.nonNegative("view", t.view());
+            if (t.target() < 0) throw new CodecException("Transfer: target " + t.target() + " is negative; expected a replica index >= 0");
+            w.i32(t.target());
         } else if (m instanceof RecoveryResponse r) {
             long min = r.log() == null ? -1 : 0;
             w.nonNegative("view", r.view()).i64(r.nonce());
@@ -216,6 +222,7 @@ public final class MessageCodec {
         if (m instanceof NewState) return NEW_STATE;
         if (m instanceof Recovery) return RECOVERY;
         if (m instanceof RecoveryResponse) return RECOVERY_RESPONSE;
+        if (m instanceof Transfer) return TRANSFER;
         throw new CodecException(m.getClass().getName() + " has no type byte; expected one of the "
                 + MAX_TYPE + " message types of FORMAT.md");
     }
@@ -232,6 +239,7 @@ public final class MessageCodec {
         if (m instanceof StartView s) return 4 * 8 + listSize(type, "log", s.log());
         if (m instanceof NewState n) return 4 * 8 + listSize(type, "entries", n.entries()) + checkpointSize(n.checkpoint());
         if (m instanceof Recovery) return 8;
+        if (m instanceof Transfer) return 8 + 4;
         RecoveryResponse r = (RecoveryResponse) m;
         return 4 * 8 + 1 + (r.log() == null ? 0 : listSize(type, "log", r.log())) + checkpointSize(r.checkpoint());
     }
@@ -463,6 +471,12 @@ public final class MessageCodec {
                 yield new NewState(view, afterOp, op, commit, entries, r.checkpoint());
             }
             case RECOVERY -> new Recovery(r.i64("nonce"));
+            case TRANSFER -> {
+                long view = r.nonNegative("view");
+                int target = r.i32("target");
+                if (target < 0) throw new CodecException("Transfer: target " + target + " is negative; expected a replica index >= 0");
+                yield new Transfer(view, target);
+            }
             case RECOVERY_RESPONSE -> {
                 long view = r.nonNegative("view");
                 long nonce = r.i64("nonce");

@@ -66,6 +66,12 @@ public sealed interface Message {
     record NewState(long view, long afterOp, long op, long commit, List<LogEntry> entries, Checkpoint checkpoint)
             implements Message {}
 
+    /**
+     * The primary of {@code view} hands over to replica {@code target} (maintenance switch-over): the target
+     * campaigns at once, and the other replicas may vote for it although their primary is healthy.
+     */
+    record Transfer(long view, int target) implements Message {}
+
     /** A replica that lost its memory asks for the state; the nonce pairs answers with this attempt. */
     record Recovery(long nonce) implements Message {
         @Override

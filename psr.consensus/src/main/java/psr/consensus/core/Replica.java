@@ -22,6 +22,7 @@ import psr.consensus.core.Message.Recovery;
 import psr.consensus.core.Message.RecoveryResponse;
 import psr.consensus.core.Message.StartView;
 import psr.consensus.core.Message.StartViewChange;
+import psr.consensus.core.Message.Transfer;
 
 /**
  * One VSR-QC replica: Viewstamped Replication Revisited with quorum-connected leader election.
@@ -75,6 +76,13 @@ public final class Replica {
     private long lastCommitSentTick;
     /** Bytes of the entries this primary holds above its commit-number (bounded, see ReplicaConfig). */
     private long pipelineBytes;
+    /** Maintenance switch-over: the replica this primary hands over to (-1: none), and until when it tries. */
+    private int transferTarget = -1;
+    private long transferDeadlineTick;
+    private boolean transferAnnounced;
+    /** A replica our primary named as its successor may win our vote although the primary is healthy. */
+    private int transferAllowedTo = -1;
+    private long transferAllowedUntilTick;
     /** Requests submitted here that are in the log but not yet applied: op-number to request. */
     private final TreeMap<Long, Request> localPending = new TreeMap<>();
 
@@ -244,6 +252,35 @@ public final class Replica {
         return drain();
     }
 
+    /**
+     * Maintenance switch-over: this primary stops taking new requests, waits until {@code target} holds its whole
+     * log, then tells everyone that {@code target} may take over; the target starts a view change at once. If no
+     * new view has started within two election timeouts, this primary serves again.
+     *
+     * @throws IllegalStateException    naming why not, when this replica is not a serving primary (or the QC rules are off)
+     * @throws IllegalArgumentException when {@code target} is not another replica of the group
+     */
+    public Effects transferLeadership(int target) {
+        if (target < 0 || target >= replicaCount || target == self) {
+            throw new IllegalArgumentException("transfer target " + target + " is not another replica: expected 0 to "
+                    + (replicaCount - 1) + " other than " + self);
+        }
+        if (!isServingPrimary()) throw new IllegalStateException("replica " + self + " is not the serving primary; the primary is " + primary());
+        if (!config.quorumConnectedRules()) throw new IllegalStateException("leadership transfer needs the quorum-connected rules");
+        Status before = status;
+        long viewBefore = view;
+        transferTarget = target;
+        transferAnnounced = false;
+        transferDeadlineTick = now + 2L * config.electionTimeoutTicks();
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    /** The replica this primary is handing over to, or -1. */
+    public int transferTarget() {
+        return transferTarget;
+    }
+
     private void dispatch(int from, Message message) {
         if (message instanceof Prepare m) {
             onPrepare(from, m);
@@ -273,6 +310,8 @@ public final class Replica {
             onRecovery(from, m);
         } else if (message instanceof RecoveryResponse m) {
             onRecoveryResponse(from, m);
+        } else if (message instanceof Transfer m) {
+            onTransfer(from, m);
         } else {
             drop("unknown message type " + message.getClass().getSimpleName());
         }
@@ -309,7 +348,7 @@ public final class Replica {
         long op = log.lastOp() + 1;
         LogEntry entry = new LogEntry(view, op, request.clientId(), request.requestNumber(), request.command());
         int bytes = ReplicaConfig.entryBytes(entry);
-        if (pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2) {
+        if (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2) {
             reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
             return;
         }
@@ -540,6 +579,16 @@ public final class Replica {
             }
         }
         if (abdicated) return;
+        if (transferTarget >= 0) {
+            if (now > transferDeadlineTick) {
+                transferTarget = -1; // the successor did not take over: serve again
+            } else if (!transferAnnounced && ackedOp[transferTarget] == log.lastOp()) {
+                transferAnnounced = true;
+                transferAllowedTo = transferTarget;
+                transferAllowedUntilTick = transferDeadlineTick;
+                broadcast(new Transfer(view, transferTarget));
+            }
+        }
         if (config.quorumConnectedRules() && peerStuckAboveSinceTick >= 0
                 && now - peerStuckAboveSinceTick >= config.viewChangeTimeoutTicks()) {
             // A peer promised a higher view whose change never completed; it will not accept our view's
@@ -629,7 +678,8 @@ public final class Replica {
         if (status == Status.RECOVERING || candidateView <= view || !candidateQuorumConnected) return false;
         // Our own healthy primary may move its group to a higher view (see onPrimaryTick).
         boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
-        return ownPrimary || !hearingHealthyPrimary();
+        boolean namedSuccessor = candidate == transferAllowedTo && now <= transferAllowedUntilTick;
+        return ownPrimary || namedSuccessor || !hearingHealthyPrimary();
     }
 
     /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
@@ -677,6 +727,7 @@ public final class Replica {
         Arrays.fill(startViewChangeFrom, false);
         doViewChangeSent = false;
         viewChangeBaseOp = 0;
+        transferTarget = -1;
         transferView = -1;
         deposed = false;
         abdicated = false;
@@ -816,6 +867,7 @@ public final class Replica {
         abdicated = false;
         notQuorumConnectedSinceTick = -1;
         peerStuckAboveSinceTick = -1;
+        transferTarget = -1;
         lastCommitSentTick = now - config.heartbeatTicks(); // announce ourselves on the next tick
         recomputePipelineBytes();
         transferView = -1;
@@ -914,7 +966,8 @@ public final class Replica {
 
     private void onGetState(int from, GetState m) {
         if (status != Status.NORMAL || deposed || m.view() > view || m.op() < 0) return;
-        if (m.view() == view && m.op() >= log.lastOp()) return; // nothing newer to give
+        // Answer even when the asker seems up to date: a replica that missed StartView needs a NewState of this
+        // view to adopt it, entries or not.
         long afterOp = Math.min(m.op(), log.lastOp());
         Checkpoint with = null;
         if (afterOp < log.base()) {
@@ -992,6 +1045,17 @@ public final class Replica {
         send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
         advanceBackupCommit(m.commit());
         if (m.commit() > log.lastOp()) requestState(from); // more to come: ask for the next chunk now
+    }
+
+    private void onTransfer(int from, Transfer m) {
+        if (m.target() < 0 || m.target() >= replicaCount || m.target() == from) {
+            drop("Transfer to " + m.target() + " from " + from);
+            return;
+        }
+        if (status != Status.NORMAL || m.view() != view || from != config.primaryOf(view)) return;
+        transferAllowedTo = m.target();
+        transferAllowedUntilTick = now + 2L * config.electionTimeoutTicks();
+        if (m.target() == self) campaign(); // our log is the primary's: it waited for our acknowledgement
     }
 
     // ------------------------------------------------------------------------------------------------

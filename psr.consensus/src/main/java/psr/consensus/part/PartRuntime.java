@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -342,6 +343,52 @@ public final class PartRuntime implements PartState {
         return status;
     }
 
+    @Override
+    public CompletionStage<Integer> transferPrimary(int node) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        int index = settings.indexOf(node);
+        if (index < 0) {
+            done.completeExceptionally(new StateException("part " + settings.part() + ": node " + node
+                    + " holds no replica of it; its replicas are " + settings.replicas()));
+            return done;
+        }
+        if (stopped) {
+            done.completeExceptionally(new StateException("part " + settings.part() + " is stopped"));
+            return done;
+        }
+        loop.execute(() -> {
+            try {
+                handle(replica.transferLeadership(index));
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                done.completeExceptionally(new StateException("part " + settings.part() + ": cannot transfer to node " + node + ": " + e.getMessage()));
+                return;
+            }
+            transfers.add(new PendingTransfer(node, done, ticks + 4L * settings.ticks(settings.electionTimeoutMs())));
+        });
+        return done.thenApplyAsync(n -> n, delivery);
+    }
+
+    private record PendingTransfer(int node, CompletableFuture<Integer> done, long deadlineTick) {}
+
+    private final ArrayList<PendingTransfer> transfers = new ArrayList<>();
+
+    /** Completes transfers whose successor now leads (we saw its view start) or that gave up. Loop thread. */
+    private void checkTransfers() {
+        if (transfers.isEmpty()) return;
+        for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext();) {
+            PendingTransfer t = it.next();
+            int primaryNode = settings.replicas().get(replica.primary());
+            if (primaryNode == t.node() && replica.status() == Status.NORMAL) {
+                t.done().complete(t.node());
+                it.remove();
+            } else if (ticks > t.deadlineTick() || replica.isServingPrimary() && replica.transferTarget() < 0) {
+                t.done().completeExceptionally(new StateException("part " + settings.part() + ": node " + t.node()
+                        + " did not take over in time; node " + primaryNode + " leads (" + replica.status() + ", view " + replica.view() + ")"));
+                it.remove();
+            }
+        }
+    }
+
     private CompletableFuture<Effects.Reply> send(byte[] command) {
         Pending p = new Pending(command);
         if (command.length > maxCommandBytes) {
@@ -632,6 +679,7 @@ public final class PartRuntime implements PartState {
         ticks++;
         handle(replica.tick());
         checkRequests();
+        checkTransfers();
         runDueTasks();
         updateStatus();
     }

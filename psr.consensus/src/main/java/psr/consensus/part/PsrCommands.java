@@ -42,7 +42,7 @@ import psr.api.state.ValueType;
 @Component(service = PsrCommands.class, property = {"osgi.command.scope=psr",
         "osgi.command.function=parts", "osgi.command.function=status", "osgi.command.function=get",
         "osgi.command.function=put", "osgi.command.function=delete", "osgi.command.function=watch",
-        "osgi.command.function=transport"})
+        "osgi.command.function=transport", "osgi.command.function=transfer"})
 public final class PsrCommands {
 
     private static final long WAIT_SECONDS = 10;
@@ -170,6 +170,19 @@ public final class PsrCommands {
         Value value = Value.parse(type, a.positional.get(3), System.currentTimeMillis());
         OperationResult r = await(p.submit(Operation.put(a.positional.get(1), value)).toCompletableFuture());
         return (a.oneLine ? "committed op=" + r.opNumber() + " view=" + r.view() : "committed at op " + r.opNumber() + " in view " + r.view());
+    }
+
+    /** psr:transfer part node — maintenance switch-over: the primary (here) hands the part to the replica on node. */
+    public String transfer(String... args) throws Exception {
+        Args a = new Args(args, 2, 2, "psr:transfer part node   (run it on the node whose replica is the primary)");
+        int node;
+        try {
+            node = Integer.parseInt(a.positional.get(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("node '" + a.positional.get(1) + "' is not a node id");
+        }
+        int leader = await(part(a.positional.get(0)).transferPrimary(node).toCompletableFuture());
+        return "node " + leader + " is now the primary of " + a.positional.get(0);
     }
 
     /** psr:delete part key */

@@ -37,6 +37,7 @@ import psr.consensus.core.Message.Recovery;
 import psr.consensus.core.Message.RecoveryResponse;
 import psr.consensus.core.Message.StartView;
 import psr.consensus.core.Message.StartViewChange;
+import psr.consensus.core.Message.Transfer;
 import psr.consensus.core.Status;
 
 class MessageCodecTest {
@@ -97,6 +98,8 @@ class MessageCodecTest {
                 new Recovery(-1),
                 new RecoveryResponse(10, 42, 3, 2, log(3, 4), null),
                 new RecoveryResponse(10, 42, -1, -1, null, null),
+                new Transfer(7, 2),
+                new Transfer(Long.MAX_VALUE, Integer.MAX_VALUE),
                 new RecoveryResponse(10, 42, 9, 9, log(2, 3), new Checkpoint(7, new byte[] {1, 2, 3})),
                 new NewState(3, 7, 9, 9, log(2, 3), new Checkpoint(7, new byte[0])),
                 new DoViewChange(4, 3, 9, 9, 7, log(2, 3), new Checkpoint(7, new byte[] {9})),
@@ -171,7 +174,7 @@ class MessageCodecTest {
                 {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false, 0), 8},
                 {new DoViewChange(0, 0, 0, 0, 0, List.of(), null), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
                 {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
-                {new RecoveryResponse(0, 0, -1, -1, null, null), 14}};
+                {new RecoveryResponse(0, 0, -1, -1, null, null), 14}, {new Transfer(0, 1), 15}};
         for (Object[] row : table) assertEquals(row[1], (int) CODEC.encode((Message) row[0])[0], row[0].toString());
         // Status codes and booleans.
         assertArrayEquals(new byte[] {4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 9},
@@ -200,6 +203,7 @@ class MessageCodecTest {
         assertEquals(38 + 2 * 36, CODEC.encode(new NewState(1, 0, 2, 0, log(2, 0), null)).length);
         assertEquals(38 + 12 + 5, CODEC.encode(new NewState(1, 3, 3, 3, List.of(), new Checkpoint(3, new byte[5]))).length);
         assertEquals(9, CODEC.encode(new Recovery(1)).length);
+        assertEquals(13, CODEC.encode(new Transfer(1, 2)).length);
         assertEquals(35, CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null)).length);
         assertEquals(39, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, List.of(), null)).length);
         assertEquals(MessageCodec.MIN_MESSAGE_LIMIT, 61);
@@ -265,7 +269,7 @@ class MessageCodecTest {
                 assertThrows(CodecException.class, () -> CODEC.decode(prepare, 0, 20)).getMessage());
         assertEquals("Prepare: entry command length 32 exceeds the 3 bytes remaining",
                 assertThrows(CodecException.class, () -> CODEC.decode(prepare, 0, 64)).getMessage());
-        assertEquals("empty message; expected a type byte (1 to 14) and its fields", rejects(new byte[0]).getMessage());
+        assertEquals("empty message; expected a type byte (1 to 15) and its fields", rejects(new byte[0]).getMessage());
     }
 
     @Test
@@ -281,10 +285,10 @@ class MessageCodecTest {
 
     @Test
     void unknownTypesStatusesBooleansAndPresenceBytesAreRejected() {
-        for (int type : new int[] {0, 15, 16, 127, 128, 255}) {
+        for (int type : new int[] {0, 16, 17, 127, 128, 255}) {
             byte[] bytes = CODEC.encode(new PrepareOk(1, 2));
             bytes[0] = (byte) type;
-            assertEquals("unknown message type " + type + " at byte 0; expected 1 to 14", rejects(bytes).getMessage());
+            assertEquals("unknown message type " + type + " at byte 0; expected 1 to 15", rejects(bytes).getMessage());
         }
         for (int code : new int[] {3, 4, 128, 255}) {
             byte[] bytes = CODEC.encode(new Pong(1, Status.NORMAL, 2, true, 3));

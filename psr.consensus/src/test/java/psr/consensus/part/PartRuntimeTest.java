@@ -208,6 +208,21 @@ class PartRuntimeTest {
     }
 
     @Test
+    void aMaintenanceSwitchOverHandsThePartToTheChosenNode() throws Exception {
+        startAll(true);
+        await("node 1 leads", () -> primaryNode() == 1);
+        for (int i = 1; i <= 10; i++) get(nodes[2].submit(Operation.put("k" + i, Value.ofInt64(i))));
+        ExecutionException notPrimary = assertThrows(ExecutionException.class, () -> get(nodes[2].transferPrimary(3)));
+        assertTrue(notPrimary.getCause().getMessage().contains("is not the serving primary"), notPrimary.getCause().getMessage());
+        assertThrows(ExecutionException.class, () -> get(nodes[1].transferPrimary(9)));
+        assertEquals(3, get(nodes[1].transferPrimary(3)));
+        await("node 3 serves", () -> nodes[3].status().role() == Role.PRIMARY);
+        OperationResult r = get(nodes[1].submit(Operation.put("after", Value.ofInt64(1))));
+        assertTrue(r.view() > 0);
+        for (int i = 1; i <= 10; i++) assertEquals(i, get(nodes[3].read("k" + i, ReadConsistency.LINEARIZABLE)).orElseThrow().asInt64());
+    }
+
+    @Test
     void badSettingsNameThePropertyTheValueAndWhatIsAllowed() {
         Map<String, Object> p = new HashMap<>(Map.of("part", "boiler", "node", 4, "replicas", "1,2,3", "storage.directory", "/d"));
         assertEquals("property replicas = '1,2,3' is not allowed: expected a list that contains this node (4)",

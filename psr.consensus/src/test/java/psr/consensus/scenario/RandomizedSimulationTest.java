@@ -88,7 +88,7 @@ class RandomizedSimulationTest {
         int n = c.size();
         int a = r.nextInt(n);
         int b = (a + 1 + r.nextInt(n - 1)) % n;
-        switch (r.nextInt(11)) {
+        switch (r.nextInt(12)) {
             case 0, 1 -> {
                 // Diskless replicas lose their memory when they crash: never more than f at once.
                 if (c.up(a) && (durable && !c.lostMemory(a) || withoutMemory(c) < f)) c.crash(a);
@@ -107,6 +107,7 @@ class RandomizedSimulationTest {
                 // A corrupt record makes the replica recover from its peers: it counts as lost memory.
                 if (durable && !c.up(a) && !c.downWithCorruptLog(a) && withoutMemory(c) < f) c.corruptLog(a);
             }
+            case 11 -> c.transferLeadership(a);
             default -> throw new AssertionError();
         }
     }

@@ -298,6 +298,22 @@ class ScenarioTest {
         settleAndCheck(c);
     }
 
+    /** Maintenance switch-over: the primary hands over to a chosen replica with one view change, losing nothing. */
+    @Test
+    void leadershipTransferMovesThePrimaryToTheChosenReplica() {
+        Cluster c = cluster(5, 17);
+        progress(c, "warm-up");
+        int from = c.servingPrimary();
+        int to = (from + 3) % 5;
+        long committed = c.committedOps();
+        assertTrue(c.transferLeadership(to));
+        assertTrue(c.runUntil(() -> c.servingPrimary() == to, RECOVERY_BOUND_TICKS) >= 0, "the chosen replica leads\n" + c.describe());
+        progress(c, "leadership transfer");
+        assertEquals(1, c.viewChanges(), "exactly one view change");
+        assertTrue(c.committedOps() > committed);
+        settleAndCheck(c);
+    }
+
     /** A replica cut off for longer than a checkpoint interval catches up from a peer's checkpoint. */
     @Test
     void aReplicaFarBehindCatchesUpFromAPeersCheckpoint() {

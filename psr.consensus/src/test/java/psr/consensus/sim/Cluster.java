@@ -339,6 +339,15 @@ public final class Cluster {
         return !nodes[id].up() && nodes[id].logCorrupted;
     }
 
+    /** Asks the serving primary to hand over to {@code target} (maintenance switch-over); false if there is none. */
+    public boolean transferLeadership(int target) {
+        int primary = servingPrimary();
+        if (primary < 0 || primary == target || !nodes[target].up()) return false;
+        log("transfer leadership " + primary + " -> " + target);
+        handle(nodes[primary], nodes[primary].replica.transferLeadership(target));
+        return true;
+    }
+
     public void cut(int a, int b) { network.cut(a, b); log("cut " + a + " <-> " + b); }
     public void cutOneWay(int from, int to) { network.cutOneWay(from, to); log("cut " + from + " -> " + to); }
     public void restore(int a, int b) { network.restore(a, b); log("restore " + a + " <-> " + b); }
