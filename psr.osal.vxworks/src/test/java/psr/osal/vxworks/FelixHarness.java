@@ -28,8 +28,23 @@ import org.osgi.util.tracker.ServiceTracker;
 final class FelixHarness {
 
     static final long WAIT_MILLIS = 20_000;
-    static final String SHARED_PACKAGES = "psr.api.osal;version=1.1.0,psr.api.state;version=1.0.0,"
-            + "psr.api.transport;version=1.0.0,org.osgi.service.cm;version=1.6.0";
+    /** psr.api's packages at the versions its manifest exports (read, not repeated here), and ConfigAdmin's. */
+    static final String SHARED_PACKAGES = apiExports() + ",org.osgi.service.cm;version=1.6.0";
+
+    private static String apiExports() {
+        try {
+            java.util.Enumeration<java.net.URL> manifests = FelixHarness.class.getClassLoader().getResources("META-INF/MANIFEST.MF");
+            while (manifests.hasMoreElements()) {
+                try (java.io.InputStream in = manifests.nextElement().openStream()) {
+                    java.util.jar.Attributes main = new java.util.jar.Manifest(in).getMainAttributes();
+                    if ("psr.api".equals(main.getValue("Bundle-SymbolicName"))) return main.getValue("Export-Package");
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new IllegalStateException("psr.api's manifest is not on the test class path");
+    }
 
     private FelixHarness() {
     }
