@@ -240,9 +240,11 @@ class ThreadEventLoopTest {
             sleep(200);
             finished.set(true);
         });
+        // Queue work only once the first task runs: a timer that is due may run before tasks queued earlier, so
+        // queued before the first task started it could have run first.
+        assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
         loop.execute(laterRuns::incrementAndGet);
         loop.schedule(laterRuns::incrementAndGet, 1, TimeUnit.MILLISECONDS);
-        assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
         loop.close();
         assertTrue(finished.get(), "close waited for the running task");
         assertFalse(loop.thread().isAlive());
