@@ -22,7 +22,7 @@ import psr.consensus.sim.Linearizability;
  */
 class RandomizedSimulationTest {
 
-    static final int CI_SEEDS = 5000;
+    static final int CI_SEEDS = 10_000;
     static final int FAULT_PHASE_TICKS = 4_000;
     static final int LIVENESS_BOUND_TICKS = 3_000;
 

@@ -2,8 +2,6 @@ package psr.consensus.sim;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.TreeMap;
 
 import psr.consensus.core.StateMachine;
@@ -17,9 +15,11 @@ public final class SimKv implements StateMachine {
     static final byte PUT = 1, CAS = 2, GET = 3;
 
     private final TreeMap<String, Long> data = new TreeMap<>();
-    private final Set<RequestId> executed = new HashSet<>();
-
-    private record RequestId(long client, long request) {}
+    /**
+     * The highest request number executed per client. Clients number their requests upwards and retry a
+     * request under the same number, so executing a number not above the highest is executing twice.
+     */
+    private final TreeMap<Long, Long> highestExecuted = new TreeMap<>();
     private final int replica;
     private long lastOp;
 
@@ -63,9 +63,12 @@ public final class SimKv implements StateMachine {
         long expected = b.getLong();
         boolean expectAbsent = b.get() == 1;
         long value = b.getLong();
-        if (!executed.add(new RequestId(client, request))) {
-            throw new AssertionError("replica " + replica + " executed request " + request + " of client " + client + " twice (op " + op + ")");
+        Long highest = highestExecuted.get(client);
+        if (highest != null && request <= highest) {
+            throw new AssertionError("replica " + replica + " executed request " + request + " of client " + client
+                    + " after request " + highest + ": twice, or out of order (op " + op + ")");
         }
+        highestExecuted.put(client, request);
         Long current = data.get(key);
         switch (type) {
             case PUT -> {
@@ -96,13 +99,11 @@ public final class SimKv implements StateMachine {
                 d.writeUTF(e.getKey());
                 d.writeLong(e.getValue());
             }
-            // The executed requests travel too, so at-most-once is still checked after a restore.
-            java.util.List<RequestId> ids = new java.util.ArrayList<>(executed);
-            ids.sort(java.util.Comparator.comparingLong(RequestId::client).thenComparingLong(RequestId::request));
-            d.writeInt(ids.size());
-            for (RequestId id : ids) {
-                d.writeLong(id.client());
-                d.writeLong(id.request());
+            // What was executed travels too, so at-most-once is still checked after a restore.
+            d.writeInt(highestExecuted.size());
+            for (var e : highestExecuted.entrySet()) {
+                d.writeLong(e.getKey());
+                d.writeLong(e.getValue());
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -120,9 +121,9 @@ public final class SimKv implements StateMachine {
             data.clear();
             int n = d.readInt();
             for (int i = 0; i < n; i++) data.put(d.readUTF(), d.readLong());
-            executed.clear();
+            highestExecuted.clear();
             n = d.readInt();
-            for (int i = 0; i < n; i++) executed.add(new RequestId(d.readLong(), d.readLong()));
+            for (int i = 0; i < n; i++) highestExecuted.put(d.readLong(), d.readLong());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
