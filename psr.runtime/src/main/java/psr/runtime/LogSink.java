@@ -93,7 +93,15 @@ final class LogSink implements LogListener, AutoCloseable {
     }
 
     private synchronized void write(String line, String trace) {
-        console.println(line);
+        // The file first: whatever the console shows is already in the file.
+        try {
+            writeFile(line, trace);
+        } finally {
+            console.println(line);
+        }
+    }
+
+    private void writeFile(String line, String trace) {
         if (writer == null) {
             return;
         }

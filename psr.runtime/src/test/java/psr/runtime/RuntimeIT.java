@@ -109,8 +109,14 @@ class RuntimeIT {
         Files.delete(deploy.resolve("dropin.jar"));
         node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UNINSTALLED");
 
-        // The log file holds what the console showed.
-        String logged = Files.readString(data.resolve("logs/psr.log"));
+        // The log file holds what the console showed (it may be written a moment after the console line).
+        Path logFile = data.resolve("logs/psr.log");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        String logged = Files.readString(logFile);
+        while (!logged.contains("BundleEvent UNINSTALLED") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            logged = Files.readString(logFile);
+        }
         assertTrue(logged.contains("storage 'main' ready in " + storage), logged);
         assertTrue(logged.contains("BundleEvent UNINSTALLED"), logged);
 
