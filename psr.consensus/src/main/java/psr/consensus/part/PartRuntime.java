@@ -213,7 +213,7 @@ public final class PartRuntime implements PartState {
                 }
             } else {
                 r = Replica.restart(replicaConfig, stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(),
-                        loaded.checkpoint(), loaded.log());
+                        loaded.checkpoint(), loaded.log(), loaded.commit());
                 replayUntilOp = loaded.lastOp();
                 how = "restarted from storage: view " + loaded.view() + ", " + loaded.lastOp() + " operations"
                         + (loaded.checkpoint() != null ? " (checkpoint at op " + loaded.checkpoint().op() + ")" : "")

@@ -103,8 +103,9 @@ class ReplicaTest {
         }
     }
 
+    /** An entry of a log whose entries before op are unknown (its parent names the empty log only at op 1). */
     static LogEntry entry(long view, long op) {
-        return new LogEntry(view, op, 99, op, new byte[] {(byte) op});
+        return new LogEntry(view, op, op == 1 ? LogEntry.ROOT : 0, 99, op, new byte[] {(byte) op});
     }
 
     @Test
@@ -159,20 +160,24 @@ class ReplicaTest {
         assertEquals(4, backup.opNumber());
         assertEquals(3, backup.commitNumber());
         g.queue.clear();
-        // Replica 1 started view 1 without replica 2: a Prepare of view 1 arrives.
-        LogEntry newEntry = new LogEntry(1, 4, 5, 1, new byte[] {9});
+        // Replica 1 started view 1 without replica 2: a Prepare of view 1 arrives, for another op 4.
+        LogEntry newEntry = new LogEntry(1, 4, backup.entry(3).checksum(), 5, 1, new byte[] {9});
         g.collect(2, backup.step(1, new Prepare(1, 4, 3, newEntry)));
         assertEquals(0, backup.view(), "not adopted before the transfer");
-        assertEquals(3, backup.opNumber(), "truncated to its commit-number");
+        assertEquals(4, backup.opNumber(), "nothing truncated: its last normal view and log stay a truthful pair");
         GetState ask = g.sent(2, 1, GetState.class);
-        assertEquals(new GetState(1, 3), ask);
+        assertEquals(new GetState(1, 3), ask, "asks from its commit-number, where both logs agree");
         g.queue.clear();
-        g.collect(2, backup.step(1, new NewState(1, 3, 4, 3, List.of(newEntry), null)));
+        // A first chunk that does not reach the sender's last op is not enough to adopt the view.
+        g.collect(2, backup.step(1, new NewState(1, 3, 3, 3, 4, List.of(), null)));
+        assertEquals(0, backup.view(), "a chunk short of the sender's log does not adopt the view");
+        assertEquals(g.replicas[0].entry(4), backup.entry(4), "and changes nothing above the commit-number");
+        g.collect(2, backup.step(1, new NewState(1, 3, 4, 3, 4, List.of(newEntry), null)));
         assertEquals(1, backup.view());
         assertEquals(1, backup.lastNormalView());
         assertEquals(Status.NORMAL, backup.status());
-        assertEquals(newEntry, backup.entry(4));
-        assertEquals(new PrepareOk(1, 4), g.sent(2, 1, PrepareOk.class));
+        assertEquals(newEntry, backup.entry(4), "the whole suffix replaced in one step");
+        assertEquals(new PrepareOk(1, 4, newEntry.checksum()), g.sent(2, 1, PrepareOk.class));
     }
 
     @Test
@@ -180,12 +185,12 @@ class ReplicaTest {
         Group g = new Group(3);
         Replica r = g.replicas[1];
         long view = r.view();
-        r.step(7, new PrepareOk(0, 1)); // no such replica
+        r.step(7, new PrepareOk(0, 1, 0x77L)); // no such replica
         r.step(2, new Prepare(0, 1, 0, entry(0, 1))); // only the primary of view 0 (replica 0) prepares
         r.step(0, new Prepare(0, 2, 0, entry(0, 1))); // op field and entry disagree
         r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)), null)); // log shorter than its op-number
         r.step(0, new StartView(3, 1, 2, 0, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
-        r.step(0, new NewState(0, 0, 2, 0, List.of(entry(0, 2)), null)); // entries do not follow afterOp
+        r.step(0, new NewState(0, 0, 2, 0, 2, List.of(entry(0, 2)), null)); // entries do not follow afterOp
         assertEquals(6, r.droppedMessages());
         assertEquals(view, r.view());
         assertEquals(0, r.opNumber(), "nothing was let in");

@@ -306,7 +306,7 @@ public final class Cluster {
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
             } else {
                 replica = Replica.restart(config(id), node.kv, replicaRandom(node), loaded.view(), loaded.lastNormalView(),
-                        loaded.checkpoint(), loaded.log());
+                        loaded.checkpoint(), loaded.log(), loaded.commit());
                 log("restart " + id + " durable: view " + loaded.view() + ", " + loaded.lastOp() + " ops"
                         + (loaded.checkpoint() != null ? " (checkpoint at " + loaded.checkpoint().op() + ")" : "")
                         + (loaded.tornBytesDropped() > 0 ? ", dropped " + loaded.tornBytesDropped() + " torn bytes" : ""));
