@@ -31,8 +31,13 @@ public final class Effects {
         NOT_PRIMARY,
         /** A newer request of the same client was seen; this one will never run. */
         STALE_REQUEST,
-        /** The client's session was evicted from the client table; it must start again with a new client id. */
-        SESSION_EXPIRED,
+        /**
+         * The client has no session (it was evicted from the client table, or never registered): this request did not
+         * execute now, and whether an earlier copy of it executed before the eviction cannot be told. The client must
+         * report the outcome as unknown (unless it knows it sent the request only once) and register a new session;
+         * it must never resubmit the request silently under a new id.
+         */
+        EVICTED,
         /** The primary holds as much uncommitted work as it may; not appended, retry shortly. */
         BUSY
     }

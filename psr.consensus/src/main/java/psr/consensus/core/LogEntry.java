@@ -25,6 +25,8 @@ public record LogEntry(long view, long op, long parent, long clientId, long requ
     public static final long ROOT = 0x5053525f524f4f54L; // "PSR_ROOT"
     /** The request number of a session registration (see {@link ClientTable}). */
     public static final long REGISTER = 0;
+    /** The client id of the group's own entries (its committed configuration), never a real client's. */
+    public static final long GROUP = -1;
 
     public LogEntry {
         if (op < 1) throw new IllegalArgumentException("op-number must be >= 1, was " + op);

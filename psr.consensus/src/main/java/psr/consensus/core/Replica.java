@@ -143,7 +143,7 @@ public final class Replica {
         this.self = config.self();
         this.replicaCount = config.replicaCount();
         this.quorum = config.quorum();
-        this.clients = new ClientTable(config.clientTableCapacity());
+        this.clients = new ClientTable();
         this.connectivity = new Connectivity(replicaCount, self, config.connectivityWindowTicks());
         this.ackedOp = new long[replicaCount];
         this.doViewChanges = new DoViewChange[replicaCount];
@@ -159,7 +159,10 @@ public final class Replica {
         r.effects.persist.add(new Effects.SaveViewState(0, 0));
         r.resetElectionDeadline();
         r.lastHeardPrimaryTick = 0;
-        if (r.isPrimary()) r.becomePrimary();
+        if (r.isPrimary()) {
+            r.becomePrimary();
+            r.proposeConfigurationIfNeeded();
+        }
         r.checkInvariants(Status.NORMAL, 0);
         return r;
     }
@@ -335,18 +338,27 @@ public final class Replica {
             reply(request, Outcome.NOT_PRIMARY, null, hint);
             return;
         }
-        switch (clients.judge(request.clientId(), request.requestNumber())) {
-            case DUPLICATE -> {
-                ClientTable.Session session = clients.session(request.clientId());
-                reply(request, Outcome.OK, session.result(), self, session.op());
+        if (request.requestNumber() == LogEntry.REGISTER) {
+            ClientTable.Session session = clients.session(request.clientId());
+            if (session != null) {
+                reply(request, Outcome.OK, new byte[0], self, session.op()); // registered already
                 return;
             }
-            case STALE -> {
-                reply(request, Outcome.STALE_REQUEST, null, self);
-                return;
-            }
-            case SESSION_EXPIRED, EXECUTE -> {
-                // SESSION_EXPIRED is decided when applied, so that every replica decides it at the same op.
+        } else {
+            switch (clients.judge(request.clientId(), request.requestNumber())) {
+                case DUPLICATE -> {
+                    ClientTable.Session session = clients.session(request.clientId());
+                    reply(request, Outcome.OK, session.result(), self, session.op());
+                    return;
+                }
+                case STALE -> {
+                    reply(request, Outcome.STALE_REQUEST, null, self);
+                    return;
+                }
+                case EVICTED, EXECUTE -> {
+                    // EVICTED is decided when applied, so that every replica decides it at the same op (a registration
+                    // may be committed here but not yet applied).
+                }
             }
         }
         for (Request pending : localPending.values()) {
@@ -354,22 +366,67 @@ public final class Replica {
                 return; // already in the log; its reply comes when it commits
             }
         }
+        long op = appendAsPrimary(request.clientId(), request.requestNumber(), request.command(), request);
+        if (op < 0) reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
+    }
+
+    /**
+     * The serving primary appends an entry and prepares it at the backups; {@code request} (null for the group's own
+     * entries) is answered when it commits. Returns the op-number, or -1 when the pipeline is full (nothing appended).
+     */
+    private long appendAsPrimary(long clientId, long requestNumber, byte[] command, Request request) {
         long op = log.lastOp() + 1;
-        LogEntry entry = new LogEntry(view, op, log.lastChecksum(), request.clientId(), request.requestNumber(), request.command());
+        LogEntry entry = new LogEntry(view, op, log.lastChecksum(), clientId, requestNumber, command);
         int bytes = ReplicaConfig.entryBytes(entry);
-        if (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2) {
-            reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
-            return;
+        if (request != null && (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2)) {
+            return -1;
         }
         pipelineBytes += bytes;
         log.append(entry);
         ackedOp[self] = op;
         effects.persist.add(new Effects.AppendEntries(List.of(entry), commit));
-        localPending.put(op, request);
+        if (request != null) localPending.put(op, request);
         for (int r = 0; r < replicaCount; r++) {
             if (r != self) send(r, new Prepare(view, op, commit, entry));
         }
         advancePrimaryCommit();
+        return op;
+    }
+
+    /**
+     * The client-table capacity is the group's committed configuration: a primary of a group that has none yet (a
+     * new group) proposes its own setting, once, through the log. Every replica applies the same entry at the same op.
+     */
+    private void proposeConfigurationIfNeeded() {
+        if (clients.configured() || !isServingPrimary()) return;
+        for (long op = Math.max(applied, log.base()) + 1; op <= log.lastOp(); op++) {
+            if (log.get(op).clientId() == LogEntry.GROUP) return; // proposed already, not yet applied
+        }
+        appendAsPrimary(LogEntry.GROUP, 1, ClientTable.configureCommand(config.clientTableCapacity()), null);
+    }
+
+    /**
+     * Changes the group's client-table capacity through the log (at the serving primary). Sessions above the new
+     * capacity are evicted, least recently used first, when the entry is applied.
+     *
+     * @throws IllegalStateException    when this replica is not the serving primary
+     * @throws IllegalArgumentException when {@code capacity} is out of range
+     */
+    public Effects configureClientTable(int capacity) {
+        if (capacity < 1 || capacity > ClientTable.MAX_CAPACITY) {
+            throw new IllegalArgumentException("client table capacity " + capacity + " is not allowed: expected 1 to " + ClientTable.MAX_CAPACITY);
+        }
+        if (!isServingPrimary()) throw new IllegalStateException("replica " + self + " is not the serving primary; the primary is " + primary());
+        Status before = status;
+        long viewBefore = view;
+        appendAsPrimary(LogEntry.GROUP, 1, ClientTable.configureCommand(capacity), null);
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    /** The group's committed client-table capacity as this replica has applied it. */
+    public int clientTableCapacity() {
+        return clients.capacity();
     }
 
     private void onPrepare(int from, Prepare m) {
@@ -474,30 +531,28 @@ public final class Replica {
         while (applied < commit) {
             LogEntry entry = log.get(applied + 1);
             applied++;
-            byte[] result;
-            boolean duplicate;
-            Outcome outcome;
-            switch (clients.judge(entry.clientId(), entry.requestNumber())) {
-                case EXECUTE -> {
-                    result = stateMachine.apply(entry.op(), entry.command());
-                    clients.record(entry.clientId(), entry.requestNumber(), result, entry.op());
-                    duplicate = false;
-                    outcome = Outcome.OK;
+            byte[] result = null;
+            boolean duplicate = true; // not applied to the state machine
+            Outcome outcome = Outcome.OK;
+            if (entry.clientId() == LogEntry.GROUP) {
+                try {
+                    clients.configure(ClientTable.capacityOf(entry.command()));
+                } catch (IllegalArgumentException e) {
+                    // Every replica ignores the same malformed entry; nothing else depends on it.
                 }
-                case DUPLICATE -> {
-                    result = clients.session(entry.clientId()).result();
-                    duplicate = true;
-                    outcome = Outcome.OK;
-                }
-                case STALE -> {
-                    result = null;
-                    duplicate = true;
-                    outcome = Outcome.STALE_REQUEST;
-                }
-                default -> {
-                    result = null;
-                    duplicate = true;
-                    outcome = Outcome.SESSION_EXPIRED;
+            } else if (entry.requestNumber() == LogEntry.REGISTER) {
+                clients.register(entry.clientId(), entry.op());
+                result = new byte[0];
+            } else {
+                switch (clients.judge(entry.clientId(), entry.requestNumber())) {
+                    case EXECUTE -> {
+                        result = stateMachine.apply(entry.op(), entry.command());
+                        clients.record(entry.clientId(), entry.requestNumber(), result, entry.op());
+                        duplicate = false;
+                    }
+                    case DUPLICATE -> result = clients.session(entry.clientId()).result();
+                    case STALE -> outcome = Outcome.STALE_REQUEST;
+                    case EVICTED -> outcome = Outcome.EVICTED;
                 }
             }
             effects.committed.add(new Effects.Committed(entry, result, duplicate, view));
@@ -506,6 +561,7 @@ public final class Replica {
         }
         int interval = config.checkpointIntervalOps();
         if (interval > 0 && applied - log.base() >= interval) takeCheckpoint();
+        proposeConfigurationIfNeeded();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -526,8 +582,10 @@ public final class Replica {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(c.state());
         int tableLength = b.getInt();
         if (tableLength < 4 || tableLength > b.remaining()) throw new IllegalArgumentException("checkpoint at op " + c.op() + " is malformed");
-        clients.decode(java.nio.ByteBuffer.wrap(c.state(), 4, tableLength));
+        // Decode everything before installing anything: a malformed checkpoint leaves this replica as it was.
+        ClientTable.Decoded table = ClientTable.decode(java.nio.ByteBuffer.wrap(c.state(), 4, tableLength));
         stateMachine.restore(java.util.Arrays.copyOfRange(c.state(), 4 + tableLength, c.state().length));
+        clients.install(table);
         checkpoint = c;
         applied = Math.max(applied, c.op());
         commit = Math.max(commit, c.op());

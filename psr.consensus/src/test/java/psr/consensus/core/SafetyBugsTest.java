@@ -68,12 +68,13 @@ class SafetyBugsTest {
     void truncationOnNewerViewKeepsOldLastNormalViewLosesCommittedOp() {
         Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i), 11);
         h.run(20); // pings: everyone is connected and hears primary 0
+        h.registerClients(1, 2); // sessions first (the ops below follow the group's configuration and these)
 
         // 1. Op 1 prepared at 1 and 2 only, committed and acknowledged by 0; then 0 crashes.
         h.dropWhen(p -> p.from() == 0 && (p.to() == 3 || p.to() == 4));
         h.submit(0, 1, 1, command(1, 1, 16));
         h.deliverAll();
-        assertTrue(h.acknowledged(1, 1), "setup: primary 0 acknowledged op 1\n" + h.describe());
+        assertTrue(h.acknowledgedOk(1, 1), "setup: primary 0 acknowledged request 1\n" + h.describe());
         h.crash(0);
         h.clearRules();
 
@@ -118,6 +119,10 @@ class SafetyBugsTest {
     void durableRestartTruncatesToCheckpointAndLosesAckedOp() {
         Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withCheckpointInterval(2), 12);
         h.run(20);
+        // Sessions first: the group's configuration and three registrations take ops 1 to 4, so "op k" below is
+        // base + k and the checkpoints still fall on base + 2.
+        long base = h.registerClients(1, 2, 3);
+        assertEquals(4, base);
 
         // 1. Ops 1 and 2 committed everywhere; checkpoints at op 2.
         h.submit(0, 1, 1, command(1, 1, 16));
@@ -125,14 +130,14 @@ class SafetyBugsTest {
         h.submit(0, 1, 2, command(1, 2, 16));
         h.deliverAll();
         h.run(10); // Commit heartbeats: everybody applies ops 1 and 2
-        for (int r = 0; r < 5; r++) assertTrue(h.committedAt(r, 2), "setup: replica " + r + " applied op 2\n" + h.describe());
+        for (int r = 0; r < 5; r++) assertTrue(h.committedAt(r, base + 2), "setup: replica " + r + " applied op 2\n" + h.describe());
 
         // 2. Op 3 prepared at 1 and 2 only, committed; 1 and 2 apply it; then 0 crashes.
         h.dropWhen(p -> p.from() == 0 && (p.to() == 3 || p.to() == 4));
         h.submit(0, 1, 3, command(1, 3, 16));
         h.deliverAll();
-        assertTrue(h.acknowledged(3, 1), "setup: primary 0 acknowledged op 3\n" + h.describe());
-        assertTrue(h.runUntil(() -> h.committedAt(1, 3) && h.committedAt(2, 3), 50),
+        assertTrue(h.acknowledgedOk(1, 3), "setup: primary 0 acknowledged op 3\n" + h.describe());
+        assertTrue(h.runUntil(() -> h.committedAt(1, base + 3) && h.committedAt(2, base + 3), 50),
                 "setup: replicas 1 and 2 applied op 3\n" + h.describe());
         h.crash(0);
         h.clearRules();
@@ -188,6 +193,7 @@ class SafetyBugsTest {
     void newerViewAdoptedAfterFirstNewStateChunk() {
         Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withMessageBudget(4096), 13);
         h.run(20);
+        long base = h.registerClients(1, 2); // "op k" below is base + k
 
         // 1. 3 and 4 are cut off; 0 commits ops 1 to 3 with 1 and 2; only 1 hears that op 3 is committed.
         h.isolate(3);
@@ -195,10 +201,10 @@ class SafetyBugsTest {
         for (long req = 1; req <= 3; req++) {
             h.submit(0, 1, req, command(1, req, 1500));
             h.deliverAll();
-            assertTrue(h.acknowledged(req, 1), "setup: primary 0 acknowledged op " + req + "\n" + h.describe());
+            assertTrue(h.acknowledgedOk(1, req), "setup: primary 0 acknowledged op " + req + "\n" + h.describe());
         }
         h.dropWhen(p -> p.from() == 0 && p.to() == 2 && p.message() instanceof Commit);
-        assertTrue(h.runUntil(() -> h.committedAt(1, 3), 50), "setup: replica 1 learned op 3 is committed\n" + h.describe());
+        assertTrue(h.runUntil(() -> h.committedAt(1, base + 3), 50), "setup: replica 1 learned op 3 is committed\n" + h.describe());
         h.crash(0);
         h.clearRules();
         h.healAll();
@@ -232,15 +238,16 @@ class SafetyBugsTest {
 
     /**
      * Three replicas, room for two client sessions. A client whose session was evicted retries a request
-     * that already executed, and the replicas take the retry for a new session's first request.
+     * that already executed, and (before sessions were registered through the log) the replicas took the retry
+     * for a new session's first request.
      * <ol>
-     * <li>Client 10 sends request 1 to primary 0. 0 prepares it at op 1; replica 1 receives the Prepare but
+     * <li>Client 10 registers its session; then it sends request 1 to primary 0. 0 prepares it at op 1; replica 1 receives the Prepare but
      * its PrepareOk is lost, and so is the Prepare to 2. 0 crashes: the client hears nothing.</li>
      * <li>Replicas 1 and 2 elect a new primary; the new view's log holds the request at op 1, and the new
      * primary commits and executes it.</li>
-     * <li>Clients 11 and 12 each send a request; with room for two sessions, client 10's is evicted.</li>
-     * <li>Client 10 retries request 1 at the new primary. Unknown client, request 1: it is taken for a new
-     * session and executed a second time.</li>
+     * <li>Clients 11 and 12 register; with room for two sessions, client 10's is evicted.</li>
+     * <li>Client 10 retries request 1 at the new primary. It has no session: the retry must not execute, and the
+     * client is told EVICTED (outcome unknown), not a fresh execution.</li>
      * </ol>
      * A request must execute at most once, at every replica.
      */
@@ -248,6 +255,7 @@ class SafetyBugsTest {
     void evictedSessionExecutesRetriedRequestTwice() {
         Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withClientTableCapacity(2), 14);
         h.run(20);
+        assertTrue(h.request(0, 10, LogEntry.REGISTER, new byte[0], 200), "setup: client 10 registered\n" + h.describe());
 
         // 1. Request 1 of client 10 prepared at 1 only; no answer reaches 0; 0 crashes.
         h.dropWhen(p -> p.from() == 0 && p.to() == 2);
@@ -262,35 +270,38 @@ class SafetyBugsTest {
         int primary = h.servingPrimary();
 
         // 3. Clients 11 and 12 push client 10 out of the client table.
-        assertTrue(h.request(primary, 11, 1, command(11, 1, 16), 200), "setup: client 11's request answered\n" + h.describe());
-        assertTrue(h.request(primary, 12, 1, command(12, 1, 16), 200), "setup: client 12's request answered\n" + h.describe());
+        assertTrue(h.request(primary, 11, LogEntry.REGISTER, new byte[0], 200), "setup: client 11 registered\n" + h.describe());
+        assertTrue(h.request(primary, 12, LogEntry.REGISTER, new byte[0], 200), "setup: client 12 registered\n" + h.describe());
 
         // 4. Client 10 retries request 1.
         h.request(primary, 10, 1, command(10, 1, 16), 200);
         h.run(20); // backups apply too
 
         h.assertAtMostOnceExecution();
+        h.assertLastReply(10, 1, Outcome.EVICTED);
     }
 
     /**
-     * Three replicas, room for two client sessions. A request that executed is later answered
-     * SESSION_EXPIRED, so its client cannot tell that it executed.
+     * Three replicas, room for two client sessions. A request that executed is later retried after its session
+     * was evicted. The old answer, SESSION_EXPIRED, told the client to start again with a new id, and the runtime
+     * resubmitted the request under it: executed twice. The answer must say the outcome is unknown (EVICTED), and
+     * nothing may execute twice.
      * <ol>
-     * <li>Client 10's request 1 commits normally at op 1 everywhere.</li>
+     * <li>Client 10 registers; its request 1 commits normally everywhere.</li>
      * <li>Client 10 sends request 2 to primary 0; 0 prepares it at op 2 at replica 1 only, and 1's PrepareOk
      * is lost. 0 crashes: the client hears nothing.</li>
      * <li>Replicas 1 and 2 elect a new primary; its log holds request 2 at op 2, which it commits and
      * executes.</li>
-     * <li>Clients 11 and 12 each send a request; client 10's session is evicted.</li>
-     * <li>Client 10 retries request 2 and is told SESSION_EXPIRED, which says "start again with a new client
-     * id" although request 2 did execute.</li>
+     * <li>Clients 11 and 12 register; client 10's session is evicted.</li>
+     * <li>Client 10 retries request 2 and is told EVICTED: it cannot be told whether request 2 executed, and it
+     * is not told that it did not.</li>
      * </ol>
-     * A client must never be told SESSION_EXPIRED for a request that executed.
      */
     @Test
     void evictedSessionAnswersSessionExpiredForAnExecutedRequest() {
         Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withClientTableCapacity(2), 15);
         h.run(20);
+        assertTrue(h.request(0, 10, LogEntry.REGISTER, new byte[0], 200), "setup: client 10 registered\n" + h.describe());
 
         // 1. Request 1 commits everywhere.
         assertTrue(h.request(0, 10, 1, command(10, 1, 16), 200), "setup: request 1 answered\n" + h.describe());
@@ -309,15 +320,15 @@ class SafetyBugsTest {
         int primary = h.servingPrimary();
 
         // 4. Clients 11 and 12 push client 10 out of the client table.
-        assertTrue(h.request(primary, 11, 1, command(11, 1, 16), 200), "setup: client 11's request answered\n" + h.describe());
-        assertTrue(h.request(primary, 12, 1, command(12, 1, 16), 200), "setup: client 12's request answered\n" + h.describe());
+        assertTrue(h.request(primary, 11, LogEntry.REGISTER, new byte[0], 200), "setup: client 11 registered\n" + h.describe());
+        assertTrue(h.request(primary, 12, LogEntry.REGISTER, new byte[0], 200), "setup: client 12 registered\n" + h.describe());
 
         // 5. Client 10 retries request 2.
         h.request(primary, 10, 2, command(10, 2, 16), 200);
         h.run(20);
 
         h.assertAtMostOnceExecution();
-        h.assertNoSessionExpiredForExecutedRequest();
+        h.assertLastReply(10, 2, Outcome.EVICTED);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -325,10 +336,10 @@ class SafetyBugsTest {
 
     /**
      * Three replicas; primary 0 is configured with room for two client sessions, replicas 1 and 2 with room for
-     * three. Clients 10, 11 and 12 each send request 1, then client 10 sends request 2, all committed normally.
-     * Replica 0 evicted client 10 when client 12 came in, so it answers request 2 SESSION_EXPIRED without
-     * executing it; replicas 1 and 2 still hold client 10's session and execute it. The same committed log
-     * gives different states.
+     * three. Clients 10, 11 and 12 each register and send request 1, then client 10 sends request 2, all committed
+     * normally. With a per-node capacity, replica 0 evicted client 10 when client 12 came in and did not execute
+     * request 2, while replicas 1 and 2 did: the same committed log gave different states. The capacity is now the
+     * group's committed configuration (the first primary's setting, through the log), the same everywhere.
      *
      * <p>Every replica that applied the same committed log must be in the same state.
      */
@@ -336,12 +347,15 @@ class SafetyBugsTest {
     void perNodeClientTableCapacityDiverges() {
         Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withClientTableCapacity(i == 0 ? 2 : 3), 16);
         h.run(20);
-        assertTrue(h.request(0, 10, 1, command(10, 1, 16), 200), h.describe());
-        assertTrue(h.request(0, 11, 1, command(11, 1, 16), 200), h.describe());
-        assertTrue(h.request(0, 12, 1, command(12, 1, 16), 200), h.describe());
-        assertTrue(h.request(0, 10, 2, command(10, 2, 16), 200), h.describe());
+        for (long client = 10; client <= 12; client++) {
+            assertTrue(h.request(0, client, LogEntry.REGISTER, new byte[0], 200), h.describe());
+            assertTrue(h.request(0, client, 1, command(client, 1, 16), 200), h.describe());
+        }
+        h.request(0, 10, 2, command(10, 2, 16), 200);
         h.run(20); // Commit heartbeats: the backups apply everything
-        for (int r = 0; r < 3; r++) assertTrue(h.committedAt(r, 4), "setup: replica " + r + " applied op 4\n" + h.describe());
+        long last = h.replicas[0].commitNumber();
+        for (int r = 0; r < 3; r++) assertTrue(h.committedAt(r, last), "setup: replica " + r + " applied op " + last + "\n" + h.describe());
+        for (int r = 0; r < 3; r++) assertEquals(2, h.replicas[r].clientTableCapacity(), "replica " + r + " uses the group's capacity");
 
         h.assertSameStateEverywhere();
     }
@@ -367,6 +381,7 @@ class SafetyBugsTest {
     void viewChangeWithPendingStateTransferNeverCampaigns() {
         Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i), 17);
         h.run(20);
+        h.registerClients(1, 7);
         h.submit(0, 1, 1, command(1, 1, 16));
         h.deliverAll();
         h.run(10);
@@ -450,6 +465,8 @@ class SafetyBugsTest {
         long lastNormalView;
         Checkpoint checkpoint;
         final List<LogEntry> log = new ArrayList<>();
+        /** The highest commit-number persisted with a log record (as ReplicaStore keeps it). */
+        long commit;
 
         void apply(Effects.PersistOp op) {
             if (op instanceof Effects.SaveViewState s) {
@@ -457,16 +474,25 @@ class SafetyBugsTest {
                 lastNormalView = s.lastNormalView();
             } else if (op instanceof Effects.AppendEntries a) {
                 log.addAll(a.entries());
+                commit = Math.max(commit, a.commit());
             } else if (op instanceof Effects.TruncateAfter t) {
                 log.removeIf(e -> e.op() > t.op());
             } else if (op instanceof Effects.ReplaceLog r) {
                 log.clear();
                 log.addAll(r.entries());
+                commit = Math.max(commit, r.commit());
             } else if (op instanceof Effects.InstallCheckpoint c) {
                 checkpoint = c.checkpoint();
                 log.clear();
                 log.addAll(c.logAfter());
+                commit = Math.max(commit, c.commit());
             }
+        }
+
+        /** What a restart may take as committed: the persisted commit-number, within what the disk holds. */
+        long loadedCommit() {
+            long base = checkpoint == null ? 0 : checkpoint.op();
+            return Math.max(base, Math.min(commit, base + log.size()));
         }
     }
 
@@ -589,7 +615,7 @@ class SafetyBugsTest {
             incarnation[r]++;
             machines[r] = new RecordingMachine();
             replicas[r] = Replica.restart(configs[r], machines[r], new Random(seed * 100 + r + 10 * incarnation[r]),
-                    d.view, d.lastNormalView, d.checkpoint, List.copyOf(d.log));
+                    d.view, d.lastNormalView, d.checkpoint, List.copyOf(d.log), d.loadedCommit());
             up[r] = true;
             collect(r, replicas[r].drainStartupEffects());
         }
@@ -620,6 +646,22 @@ class SafetyBugsTest {
         }
 
         // Clients.
+
+        /**
+         * Registers the clients' sessions at primary 0 and lets every replica apply them; returns the op-number
+         * everyone then stands at (the group's configuration entry and the registrations).
+         */
+        long registerClients(long... clients) {
+            for (long client : clients) {
+                assertTrue(request(0, client, LogEntry.REGISTER, new byte[0], 200), "setup: client " + client + " registered\n" + describe());
+            }
+            run(10); // Commit heartbeats: every replica applies them
+            long base = replicas[0].commitNumber();
+            for (int r = 0; r < n; r++) {
+                assertTrue(committedAt(r, base), "setup: replica " + r + " applied the registrations\n" + describe());
+            }
+            return base;
+        }
 
         void submit(int at, long client, long request, byte[] command) {
             collect(at, replicas[at].submit(new Request(client, request, command)));
@@ -748,18 +790,13 @@ class SafetyBugsTest {
             }
         }
 
-        /** A client is never told SESSION_EXPIRED for a request that executed. */
-        void assertNoSessionExpiredForExecutedRequest() {
+        /** The last answer client {@code client} got for {@code request} had {@code outcome}. */
+        void assertLastReply(long client, long request, Outcome outcome) {
+            Outcome last = null;
             for (ReplyAt r : replies) {
-                Effects.Reply reply = r.reply();
-                if (reply.outcome() != Outcome.SESSION_EXPIRED) continue;
-                for (int o = 0; o < n; o++) {
-                    List<Long> ops = machines[o].opsOf(reply.clientId(), reply.requestNumber());
-                    assertTrue(ops.isEmpty(), "client " + reply.clientId() + " was told SESSION_EXPIRED for request "
-                            + reply.requestNumber() + " by replica " + r.replica() + ", but that request executed at op "
-                            + ops + " (replica " + o + ")\n" + describe());
-                }
+                if (r.reply().clientId() == client && r.reply().requestNumber() == request) last = r.reply().outcome();
             }
+            assertEquals(outcome, last, "client " + client + " request " + request + "\n" + describe());
         }
 
         /** Replicas that applied the same committed operations are in the same state. */
