@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-import psr.consensus.core.Checkpoint;
+import psr.consensus.core.CheckpointChunk;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Message.Commit;
@@ -171,12 +171,13 @@ public final class MessageCodec {
             w.nonNegative("view", d.view()).nonNegative("lastNormalView", d.lastNormalView());
             w.nonNegative("op", d.op()).nonNegative("commit", d.commit()).nonNegative("afterOp", d.afterOp());
             w.entries("log", d.log());
-            w.checkpoint(d.checkpoint());
         } else if (m instanceof StartView s) {
             w.nonNegative("view", s.view()).nonNegative("op", s.op()).nonNegative("commit", s.commit());
             w.nonNegative("afterOp", s.afterOp()).entries("log", s.log());
         } else if (m instanceof GetState g) {
-            w.nonNegative("view", g.view()).nonNegative("op", g.op());
+            w.nonNegative("view", g.view()).nonNegative("op", g.op()).nonNegative("checkpointOp", g.checkpointOp());
+            if (g.checkpointOffset() < 0) throw new CodecException("GetState: checkpointOffset " + g.checkpointOffset() + " is negative; expected >= 0");
+            w.i32(g.checkpointOffset());
         } else if (m instanceof NewState n) {
             w.nonNegative("view", n.view()).nonNegative("afterOp", n.afterOp());
             w.nonNegative("op", n.op()).nonNegative("commit", n.commit()).nonNegative("logEnd", n.logEnd());
@@ -189,17 +190,7 @@ public final class MessageCodec {
             if (t.target() < 0) throw new CodecException("Transfer: target " + t.target() + " is negative; expected a replica index >= 0");
             w.i32(t.target());
         } else if (m instanceof RecoveryResponse r) {
-            long min = r.log() == null ? -1 : 0;
-            w.nonNegative("view", r.view()).i64(r.nonce());
-            w.atLeast("op", r.op(), min, min < 0 ? "" : " when a log is present").atLeast("commit", r.commit(), min,
-                    min < 0 ? "" : " when a log is present");
-            if (r.log() == null) {
-                w.u8(0);
-            } else {
-                w.u8(1);
-                w.entries("log", r.log());
-            }
-            w.checkpoint(r.checkpoint());
+            w.nonNegative("view", r.view()).i64(r.nonce()).nonNegative("op", r.op()).nonNegative("commit", r.commit()).bool(r.primary());
         }
         if (w.pos != size) {
             throw new CodecException(w.type + ": the message changed while being encoded (" + w.pos + " of " + size + " bytes written)");
@@ -231,23 +222,23 @@ public final class MessageCodec {
     private long bodySize(String type, Message m) {
         if (m instanceof Prepare p) return 3 * 8 + entrySize(type, "entry", p.entry());
         if (m instanceof PrepareOk) return 3 * 8;
-        if (m instanceof Commit || m instanceof GetState) return 2 * 8;
+        if (m instanceof Commit) return 2 * 8;
+        if (m instanceof GetState) return 3 * 8 + 4;
         if (m instanceof Ping p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof Pong p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof PreVote || m instanceof PreVoteReply) return 8 + 1;
         if (m instanceof StartViewChange) return 8 + 1 + 8;
-        if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log()) + checkpointSize(d.checkpoint());
+        if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log());
         if (m instanceof StartView s) return 4 * 8 + listSize(type, "log", s.log());
         if (m instanceof NewState n) return 5 * 8 + listSize(type, "entries", n.entries()) + checkpointSize(n.checkpoint());
         if (m instanceof Recovery) return 8;
         if (m instanceof Transfer) return 8 + 4;
-        RecoveryResponse r = (RecoveryResponse) m;
-        return 4 * 8 + 1 + (r.log() == null ? 0 : listSize(type, "log", r.log())) + checkpointSize(r.checkpoint());
+        return 4 * 8 + 1; // RecoveryResponse
     }
 
     /** A presence byte, then op and the state's length and bytes. */
-    private static long checkpointSize(Checkpoint c) {
-        return 1 + (c == null ? 0 : 8 + 8 + 4 + (long) c.state().length);
+    private static long checkpointSize(CheckpointChunk c) {
+        return 1 + (c == null ? 0 : 8 + 8 + 4 + 4 + 4 + 4 + (long) c.bytes().length);
     }
 
     private static long missing(String type, String field) {
@@ -348,7 +339,7 @@ public final class MessageCodec {
             for (LogEntry e : list) entry(field + "[" + i++ + "]", e);
         }
 
-        void checkpoint(Checkpoint c) {
+        void checkpoint(CheckpointChunk c) {
             if (c == null) {
                 u8(0);
                 return;
@@ -356,9 +347,12 @@ public final class MessageCodec {
             u8(1);
             i64(c.op());
             i64(c.checksum());
-            i32(c.state().length);
-            System.arraycopy(c.state(), 0, buf, pos, c.state().length);
-            pos += c.state().length;
+            i32(c.stateCrc());
+            i32(c.totalLength());
+            i32(c.offset());
+            i32(c.bytes().length);
+            System.arraycopy(c.bytes(), 0, buf, pos, c.bytes().length);
+            pos += c.bytes().length;
         }
     }
 
@@ -452,7 +446,7 @@ public final class MessageCodec {
                 long commit = r.nonNegative("commit");
                 long afterOp = r.nonNegative("afterOp");
                 List<LogEntry> log = r.entries("log");
-                yield new DoViewChange(view, lastNormalView, op, commit, afterOp, log, r.checkpoint());
+                yield new DoViewChange(view, lastNormalView, op, commit, afterOp, log);
             }
             case START_VIEW -> {
                 long view = r.nonNegative("view");
@@ -463,7 +457,11 @@ public final class MessageCodec {
             }
             case GET_STATE -> {
                 long view = r.nonNegative("view");
-                yield new GetState(view, r.nonNegative("op"));
+                long op = r.nonNegative("op");
+                long checkpointOp = r.nonNegative("checkpointOp");
+                int chunkOffset = r.i32("checkpointOffset");
+                if (chunkOffset < 0) throw new CodecException("GetState: checkpointOffset " + chunkOffset + " is negative; expected >= 0");
+                yield new GetState(view, op, checkpointOp, chunkOffset);
             }
             case NEW_STATE -> {
                 long view = r.nonNegative("view");
@@ -484,18 +482,9 @@ public final class MessageCodec {
             case RECOVERY_RESPONSE -> {
                 long view = r.nonNegative("view");
                 long nonce = r.i64("nonce");
-                long op = r.i64("op");
-                long commit = r.i64("commit");
-                int present = r.u8("log presence byte");
-                if (present > 1) {
-                    throw new CodecException("RecoveryResponse: log presence byte " + present + " at byte " + (r.pos - r.start - 1)
-                            + " is invalid; expected 0 (no log) or 1 (a log follows)");
-                }
-                long min = present == 0 ? -1 : 0;
-                checkAtLeast(r.type, "op", op, min, min < 0 ? "" : " when a log is present");
-                checkAtLeast(r.type, "commit", commit, min, min < 0 ? "" : " when a log is present");
-                List<LogEntry> log = present == 0 ? null : r.entries("log");
-                yield new RecoveryResponse(view, nonce, op, commit, log, r.checkpoint());
+                long op = r.nonNegative("op");
+                long commit = r.nonNegative("commit");
+                yield new RecoveryResponse(view, nonce, op, commit, r.bool("primary"));
             }
             default -> throw new AssertionError(code); // excluded above
         };
@@ -600,22 +589,29 @@ public final class MessageCodec {
             return new LogEntry(view, op, parent, clientId, requestNumber, command);
         }
 
-        Checkpoint checkpoint() {
+        CheckpointChunk checkpoint() {
             int present = u8("checkpoint presence byte");
             if (present == 0) return null;
             if (present != 1) {
-                throw new CodecException(type + ": checkpoint presence byte " + present + " is invalid; expected 0 (none) or 1 (a checkpoint follows)");
+                throw new CodecException(type + ": checkpoint presence byte " + present + " is invalid; expected 0 (none) or 1 (a checkpoint chunk follows)");
             }
             long op = i64("checkpoint.op");
             if (op < 1) throw new CodecException(type + ": checkpoint.op " + op + " is invalid; expected >= 1");
             long checksum = i64("checkpoint.checksum");
-            int length = i32("checkpoint length");
-            if (length < 0 || length > end - pos) {
-                throw new CodecException(type + ": checkpoint length " + length + " does not fit the " + (end - pos) + " bytes remaining");
+            int stateCrc = i32("checkpoint.stateCrc");
+            int total = i32("checkpoint.totalLength");
+            int offset = i32("checkpoint.offset");
+            int length = i32("checkpoint chunk length");
+            if (total < 0 || offset < 0 || length < 0 || (long) offset + length > total) {
+                throw new CodecException(type + ": checkpoint chunk at " + offset + " of " + length + " bytes does not fit a state of "
+                        + total + " bytes");
             }
-            byte[] state = Arrays.copyOfRange(data, pos, pos + length);
+            if (length > end - pos) {
+                throw new CodecException(type + ": checkpoint chunk length " + length + " does not fit the " + (end - pos) + " bytes remaining");
+            }
+            byte[] bytes = Arrays.copyOfRange(data, pos, pos + length);
             pos += length;
-            return new Checkpoint(op, checksum, state);
+            return new CheckpointChunk(op, checksum, stateCrc, total, offset, bytes);
         }
 
         List<LogEntry> entries(String field) {

@@ -46,12 +46,12 @@ public sealed interface Message {
 
     /**
      * To the new primary: my last normal view, op-number, commit-number, and my log entries after
-     * {@code afterOp} (the candidate's commit-number, or 0 to send the whole log). When my log starts above
-     * what was asked (I dropped it into a checkpoint), {@code afterOp} is my checkpoint's op and
-     * {@code checkpoint} holds it; otherwise {@code checkpoint} is null.
+     * {@code afterOp}. {@code afterOp} is the candidate's commit-number (0 in plain VR), raised as far as my own
+     * commit-number when the entries would not fit the message budget: the candidate then fetches the committed
+     * entries up to {@code afterOp} by state transfer before it starts the view.
      */
-    record DoViewChange(long view, long lastNormalView, long op, long commit, long afterOp, List<LogEntry> log,
-            Checkpoint checkpoint) implements Message {}
+    record DoViewChange(long view, long lastNormalView, long op, long commit, long afterOp, List<LogEntry> log)
+            implements Message {}
 
     /**
      * New primary to all: the view has started with this log. Entries up to {@code afterOp} are committed and
@@ -59,16 +59,21 @@ public sealed interface Message {
      */
     record StartView(long view, long op, long commit, long afterOp, List<LogEntry> log) implements Message {}
 
-    /** Asks a replica in {@code view} for the log entries after {@code op}. */
-    record GetState(long view, long op) implements Message {}
+    /**
+     * Asks a replica in {@code view} for the log entries after {@code op}. While the asker assembles a checkpoint
+     * in chunks, {@code checkpointOp} names it and {@code checkpointOffset} is the next byte it needs (0 and 0
+     * otherwise).
+     */
+    record GetState(long view, long op, long checkpointOp, int checkpointOffset) implements Message {}
 
     /**
      * Answer to {@link GetState}: the entries after {@code afterOp} up to {@code op}, from a sender whose log ends at
      * {@code logEnd} and whose commit-number is {@code commit}. One message carries at most the message budget, so
      * {@code op < logEnd} means more chunks follow. When the asked-for entries are no longer in the sender's log,
-     * {@code checkpoint} (at {@code afterOp}) comes with them; otherwise it is null.
+     * the message carries one chunk of its checkpoint instead ({@code checkpoint}, at {@code afterOp = op}, with no
+     * entries); otherwise {@code checkpoint} is null.
      */
-    record NewState(long view, long afterOp, long op, long commit, long logEnd, List<LogEntry> entries, Checkpoint checkpoint)
+    record NewState(long view, long afterOp, long op, long commit, long logEnd, List<LogEntry> entries, CheckpointChunk checkpoint)
             implements Message {}
 
     /**
@@ -86,10 +91,8 @@ public sealed interface Message {
     }
 
     /**
-     * Answer to {@link Recovery}. Only the primary fills in {@code log} (the entries after its checkpoint, or
-     * all), {@code op}, {@code commit} and {@code checkpoint} (null when it has none); a backup sends
-     * {@code log == null} and {@code checkpoint == null}.
+     * Answer to {@link Recovery}: the sender's view, op-number and commit-number, and whether it is that view's
+     * (serving) primary. The state itself then comes by state transfer, in chunks.
      */
-    record RecoveryResponse(long view, long nonce, long op, long commit, List<LogEntry> log, Checkpoint checkpoint)
-            implements Message {}
+    record RecoveryResponse(long view, long nonce, long op, long commit, boolean primary) implements Message {}
 }

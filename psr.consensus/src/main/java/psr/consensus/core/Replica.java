@@ -121,6 +121,8 @@ public final class Replica {
     private long transferRequestedTick;
     /** Whom we last asked; a retry asks the next replica in turn. */
     private int transferSource;
+    /** A checkpoint arriving in chunks (state transfer of compacted operations). */
+    private final CheckpointAssembly incoming = new CheckpointAssembly();
 
     // Recovery.
     private long recoveryNonce;
@@ -655,10 +657,10 @@ public final class Replica {
                 if (r != self) send(r, new Ping(view, status, commit, qc, now));
             }
         }
-        if (status != Status.RECOVERING) retryStateTransfer();
+        if (status != Status.RECOVERING || transferView >= 0) retryStateTransfer();
         switch (status) {
             case RECOVERING -> {
-                if (now >= recoveryDeadlineTick) startRecovery();
+                if (transferView < 0 && now >= recoveryDeadlineTick) startRecovery();
             }
             case NORMAL -> {
                 if (isPrimary() && !deposed) onPrimaryTick(); else onBackupTick();
@@ -811,7 +813,7 @@ public final class Replica {
         preVoteView = -1;
         enterViewChange(candidateView);
         viewChangeBaseOp = commit;
-        doViewChanges[self] = myDoViewChange(viewChangeBaseOp);
+        doViewChanges[self] = ownDoViewChange();
         lastCommitSentTick = now;
         broadcast(new StartViewChange(view, true, viewChangeBaseOp));
         maybeStartView();
@@ -880,18 +882,40 @@ public final class Replica {
         }
     }
 
-    private DoViewChange myDoViewChange(long afterOp) {
-        if (afterOp < log.base()) {
-            // The candidate lacks committed operations we only hold in our checkpoint: send it along.
-            return new DoViewChange(view, lastNormalView, log.lastOp(), commit, log.base(), log.after(log.base()), checkpoint);
+    /**
+     * Our DoViewChange for a candidate that holds the committed entries up to {@code candidateBase}: the entries
+     * after it, or, when those would not fit the message budget, after the point (at most our commit-number)
+     * from which they do. The candidate fetches committed entries it then lacks by state transfer.
+     */
+    private DoViewChange myDoViewChange(long candidateBase) {
+        long from = Math.max(Math.min(candidateBase, log.lastOp()), log.base());
+        long afterOp = fittingAfter(from, Math.max(from, commit));
+        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, afterOp, log.after(afterOp));
+    }
+
+    /** Our own DoViewChange as candidate (it is not sent, so it need not fit a message): the log after our commit. */
+    private DoViewChange ownDoViewChange() {
+        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, commit, log.after(commit));
+    }
+
+    /**
+     * The smallest op in [{@code from}, {@code upTo}] after which our log's entries fit the message budget, or
+     * {@code upTo} when even those do not fit.
+     */
+    private long fittingAfter(long from, long upTo) {
+        long bytes = 0;
+        long op = log.lastOp();
+        while (op > from) {
+            long next = bytes + ReplicaConfig.entryBytes(log.get(op));
+            if (next > config.messageBudgetBytes()) break;
+            bytes = next;
+            op--;
         }
-        return new DoViewChange(view, lastNormalView, log.lastOp(), commit, afterOp, log.after(afterOp), null);
+        return Math.min(Math.max(op, from), Math.max(upTo, from));
     }
 
     private void onDoViewChange(int from, DoViewChange m) {
-        if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()
-                || m.checkpoint() != null && !chainsOnto(m.log(), m.checkpoint().checksum())
-                || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
+        if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()) {
             drop("DoViewChange with an inconsistent log from " + from);
             return;
         }
@@ -903,57 +927,76 @@ public final class Replica {
             countStartViewChange(self);
         }
         if (status != Status.VIEW_CHANGE) return;
-        if (m.afterOp() > viewChangeBaseOp && m.checkpoint() == null) return; // answers an older StartViewChange of ours
+        if (m.afterOp() > Math.max(m.commit(), viewChangeBaseOp)) {
+            drop("DoViewChange from " + from + " leaves out entries after op " + m.afterOp() + " that are not known committed");
+            return;
+        }
         doViewChanges[from] = m;
-        if (doViewChanges[self] == null && config.quorumConnectedRules()) doViewChanges[self] = myDoViewChange(viewChangeBaseOp);
         maybeStartView();
     }
 
-    /** With a quorum of DoViewChange messages, start the view with the best log: largest last normal view, then op. */
+    /**
+     * With a quorum of DoViewChange messages, start the view with the best log: largest last normal view, then op.
+     * If that log's message starts above our commit-number, fetch the committed entries in between first (from its
+     * sender, by state transfer) and try again when they are here.
+     */
     private void maybeStartView() {
+        if (status != Status.VIEW_CHANGE || config.primaryOf(view) != self) return;
+        if (config.quorumConnectedRules() || doViewChanges[self] != null) doViewChanges[self] = ownDoViewChange();
         int count = 0;
-        DoViewChange best = null;
+        int bestFrom = -1;
         long maxCommit = commit;
         long minCommit = commit;
-        for (DoViewChange d : doViewChanges) {
+        for (int r = 0; r < replicaCount; r++) {
+            DoViewChange d = doViewChanges[r];
             if (d == null) continue;
             count++;
             maxCommit = Math.max(maxCommit, d.commit());
             minCommit = Math.min(minCommit, d.commit());
+            DoViewChange best = bestFrom < 0 ? null : doViewChanges[bestFrom];
             if (best == null || d.lastNormalView() > best.lastNormalView()
                     || d.lastNormalView() == best.lastNormalView() && d.op() > best.op()) {
-                best = d;
+                bestFrom = r;
             }
         }
-        if (count < quorum || best == null) return;
+        if (count < quorum || bestFrom < 0) return;
+        DoViewChange best = doViewChanges[bestFrom];
         if (best.op() < maxCommit) {
             throw new InvariantViolation(self, view, log.lastOp(), "chosen log ends at op " + best.op()
                     + " below the highest commit-number " + maxCommit);
         }
         if (best.afterOp() > commit) {
-            if (best.checkpoint() == null) {
-                throw new InvariantViolation(self, view, log.lastOp(), "chosen log starts after op " + best.afterOp()
-                        + " but this candidate holds committed entries only up to " + commit);
-            }
-            installCheckpoint(best.checkpoint(), best.log());
-        } else {
-            replaceLogAfter(best.afterOp(), best.log());
+            // Entries up to best.afterOp() are committed (at most its sender's commit-number); we lack some.
+            fetchCommitted(bestFrom);
+            return;
         }
+        replaceLogAfter(best.afterOp(), best.log());
         lastNormalView = view;
         status = Status.NORMAL;
+        transferView = -1;
         viewChangesCompleted++;
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         becomePrimary();
+        commit = Math.max(commit, maxCommit);
         // Every replica that sent a DoViewChange holds the committed entries up to its commit-number; send the
-        // rest. A replica further behind fetches what it lacks by state transfer.
-        long afterOp = Math.max(Math.min(minCommit, log.lastOp()), log.base());
+        // rest, as far as it fits one message. A replica further behind fetches what it lacks by state transfer.
+        long floor = Math.max(Math.min(minCommit, log.lastOp()), log.base());
+        long afterOp = fittingAfter(floor, Math.max(floor, commit));
         List<LogEntry> entries = log.after(afterOp);
         for (int r = 0; r < replicaCount; r++) {
-            if (r != self) send(r, new StartView(view, log.lastOp(), maxCommit, afterOp, entries));
+            if (r != self) send(r, new StartView(view, log.lastOp(), commit, afterOp, entries));
         }
-        commit = Math.max(commit, maxCommit);
         recomputePipelineBytes();
         applyCommitted();
+    }
+
+    /** The candidate fetches committed entries from {@code source}, which is in the same view change. */
+    private void fetchCommitted(int source) {
+        if (transferView == view && now - transferRequestedTick < config.transferRetryTicks() && transferSource == source) return;
+        transferView = view;
+        transferRequestedTick = now;
+        transferSource = source;
+        send(source, getState(view, commit));
     }
 
     private void recomputePipelineBytes() {
@@ -989,6 +1032,11 @@ public final class Replica {
         send(from, prepareOk());
     }
 
+    /** A GetState asking for the entries after {@code op}, naming the checkpoint we are assembling, if any. */
+    private GetState getState(long askView, long op) {
+        return new GetState(askView, op, incoming.op(), incoming.nextOffset());
+    }
+
     /** Becomes a backup in {@code newView} with our log up to {@code afterOp} and the primary's after it. */
     private void adoptView(long newView, long afterOp, List<LogEntry> suffix, long newCommit) {
         replaceLogAfter(afterOp, suffix);
@@ -998,6 +1046,7 @@ public final class Replica {
         transferView = -1;
         deposed = false;
         preVoteView = -1;
+        refusal = "";
         failLocalPending();
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         heardPrimary();
@@ -1058,7 +1107,7 @@ public final class Replica {
         transferView = Math.max(transferView, newView);
         transferRequestedTick = now;
         transferSource = source;
-        send(source, new GetState(transferView, commit));
+        send(source, getState(transferView, commit));
     }
 
     /** Same view, but we lack entries: ask {@code source} for everything after our last op. */
@@ -1067,7 +1116,7 @@ public final class Replica {
         transferView = view;
         transferRequestedTick = now;
         transferSource = source;
-        send(source, new GetState(view, log.lastOp()));
+        send(source, getState(view, log.lastOp()));
     }
 
     /** Same view, but our log diverges from the primary's somewhere above our commit-number: fetch from there. */
@@ -1076,7 +1125,7 @@ public final class Replica {
         transferView = view;
         transferRequestedTick = now;
         transferSource = source;
-        send(source, new GetState(view, commit));
+        send(source, getState(view, commit));
     }
 
     /**
@@ -1089,49 +1138,79 @@ public final class Replica {
             transferView = -1; // same view: the next Prepare, Commit or Pong asks again, perhaps someone else
             return;
         }
+        if (transferView == view && status == Status.VIEW_CHANGE && config.primaryOf(view) == self) {
+            transferRequestedTick = now; // a candidate fetching committed entries asks the chosen log's sender again
+            send(transferSource, getState(view, commit));
+            return;
+        }
         int next = transferSource;
         do {
             next = (next + 1) % replicaCount;
         } while (next == self);
         transferRequestedTick = now;
         transferSource = next;
-        send(next, new GetState(transferView, commit));
+        send(next, getState(transferView, commit));
     }
 
     private void onGetState(int from, GetState m) {
-        if (status != Status.NORMAL || deposed || m.view() > view || m.op() < 0) return;
-        // Answer even when the asker seems up to date: a replica that missed StartView needs a NewState of this
-        // view to adopt it, entries or not.
-        long afterOp = Math.min(m.op(), log.lastOp());
-        Checkpoint with = null;
+        if (m.op() < 0) return;
+        // A normal replica answers with its whole log (in chunks). A replica in a view change answers only its
+        // candidate, and only with committed entries: the candidate fetches those it lacks before starting the view.
+        boolean whole = status == Status.NORMAL && !deposed && m.view() <= view;
+        boolean committedOnly = status == Status.VIEW_CHANGE && m.view() == view && from == config.primaryOf(view);
+        if (!whole && !committedOnly) return;
+        long end = whole ? log.lastOp() : commit;
+        long afterOp = Math.min(m.op(), end);
         if (afterOp < log.base()) {
-            afterOp = log.base();
-            with = checkpoint;
+            // Compacted: our checkpoint instead, one chunk at a time.
+            int offset = checkpoint.op() == m.checkpointOp() ? m.checkpointOffset() : 0;
+            CheckpointChunk chunk = CheckpointChunk.of(checkpoint, offset, config.messageBudgetBytes());
+            send(from, new NewState(view, log.base(), log.base(), commit, end, List.of(), chunk));
+            return;
         }
-        // One chunk of at most the message budget; the receiver asks for the rest.
+        // Answer even when the asker seems up to date: a replica that missed StartView needs a NewState of this
+        // view to adopt it, entries or not. One chunk of at most the message budget; the receiver asks for the rest.
         List<LogEntry> chunk = new ArrayList<>();
-        long bytes = with == null ? 0 : with.state().length;
-        for (long op = afterOp + 1; op <= log.lastOp(); op++) {
+        long bytes = 0;
+        for (long op = afterOp + 1; op <= end; op++) {
             LogEntry e = log.get(op);
             bytes += ReplicaConfig.entryBytes(e);
             if (!chunk.isEmpty() && bytes > config.messageBudgetBytes()) break;
             chunk.add(e);
         }
-        send(from, new NewState(view, afterOp, afterOp + chunk.size(), commit, log.lastOp(), chunk, with));
+        send(from, new NewState(view, afterOp, afterOp + chunk.size(), commit, end, chunk, null));
     }
 
     private void onNewState(int from, NewState m) {
         // m.commit() may exceed m.op(): state transfer comes in chunks, and the sender's commit-number says
         // how far there is to go.
-        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.checkpoint() != null && !chainsOnto(m.entries(), m.checkpoint().checksum())
-                || m.op() > m.logEnd() || m.commit() > m.logEnd()
-                || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
+        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.op() > m.logEnd() || m.commit() > m.logEnd()
+                || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit() || !m.entries().isEmpty())) {
             drop("NewState inconsistent from " + from);
             return;
         }
-        if (status == Status.RECOVERING || m.view() < view) return;
+        if (status == Status.RECOVERING) {
+            // Recovery learned the view; the state comes by state transfer like any catching up.
+            if (transferView >= 0 && m.view() >= transferView) catchUpToNewerView(from, m);
+            return;
+        }
+        if (m.view() < view) return;
+        if (m.checkpoint() != null) {
+            onCheckpointChunk(from, m);
+            return;
+        }
         if (m.view() == view && status == Status.NORMAL) {
             appendSameView(from, m);
+            return;
+        }
+        if (m.view() == view && status == Status.VIEW_CHANGE && config.primaryOf(view) == self) {
+            // Committed entries the chosen log's message left out: take them and try to start the view again.
+            long before = commit;
+            if (log.knows(m.afterOp()) && (m.entries().isEmpty() || log.checksumAt(m.afterOp()) == m.entries().get(0).parent())) {
+                writeCommitted(m.afterOp(), m.entries(), m.commit());
+            }
+            if (commit > before) transferRequestedTick = now - config.transferRetryTicks(); // progress: the next chunk at once
+            maybeStartView();
             return;
         }
         if (config.primaryOf(m.view()) == self) {
@@ -1141,9 +1220,40 @@ public final class Replica {
         catchUpToNewerView(from, m);
     }
 
+    /**
+     * One chunk of a peer's checkpoint (we need operations it has compacted). Once the whole checkpoint has arrived
+     * and checks out, it is installed (committed state: safe in any status) and the entries after it are asked for.
+     */
+    private void onCheckpointChunk(int from, NewState m) {
+        CheckpointChunk chunk = m.checkpoint();
+        long askView = transferView >= 0 ? transferView : view;
+        if (chunk.op() <= commit) {
+            incoming.clear();
+            return; // we are past it
+        }
+        Checkpoint whole;
+        try {
+            whole = incoming.accept(chunk);
+        } catch (IllegalArgumentException e) {
+            drop("checkpoint chunk from " + from + ": " + e.getMessage());
+            return;
+        }
+        if (whole != null) {
+            try {
+                installCheckpoint(whole, null);
+            } catch (IllegalArgumentException e) {
+                drop("checkpoint at op " + whole.op() + " from " + from + " does not restore: " + e.getMessage());
+                return;
+            }
+        }
+        if (transferView < 0) transferView = view;
+        transferRequestedTick = now;
+        transferSource = from;
+        send(from, getState(askView, commit));
+    }
+
     /** A NewState of our own view: append what chains onto our log; only the primary's log may replace our tail. */
     private void appendSameView(int from, NewState m) {
-        if (m.checkpoint() != null && m.checkpoint().op() > commit) installCheckpoint(m.checkpoint(), null);
         if (!log.knows(m.afterOp()) || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
             drop("NewState from " + from + " does not continue our log at op " + m.afterOp());
             if (transferView == view) transferView = -1;
@@ -1182,8 +1292,11 @@ public final class Replica {
      * point where ours provably agrees with it.
      */
     private void catchUpToNewerView(int from, NewState m) {
-        if (m.checkpoint() != null && m.checkpoint().op() > commit) installCheckpoint(m.checkpoint(), null);
-        if (!log.knows(m.afterOp()) || m.afterOp() > commit && !(m.checkpoint() != null && m.afterOp() == log.base())
+        if (m.checkpoint() != null) {
+            onCheckpointChunk(from, m);
+            return;
+        }
+        if (!log.knows(m.afterOp()) || m.afterOp() > commit
                 || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
             // An answer to an older request, or from a point we cannot check: the retry asks again (the next
             // replica in turn) from our commit-number.
@@ -1205,7 +1318,7 @@ public final class Replica {
             // Progress: ask the same replica for the next chunk at once. Without progress the retry asks the next.
             transferRequestedTick = now;
             transferSource = from;
-            send(from, new GetState(transferView, commit));
+            send(from, getState(transferView, commit));
         }
     }
 
@@ -1267,22 +1380,21 @@ public final class Replica {
 
     private void onRecovery(int from, Recovery m) {
         if (status != Status.NORMAL || deposed) return;
-        if (isPrimary()) {
-            send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, log.after(log.base()), checkpoint));
-        } else {
-            send(from, new RecoveryResponse(view, m.nonce(), -1, -1, null, null));
-        }
+        send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, isPrimary()));
     }
 
+    /**
+     * With answers from a quorum that include the primary of the latest view among them, the recovering replica
+     * knows which view it rejoins. It fetches that view's state by state transfer (in chunks, from the primary
+     * first), still serving and voting for nothing, and becomes a normal backup only when it has adopted the view
+     * with the whole log (see {@link #catchUpToNewerView}).
+     */
     private void onRecoveryResponse(int from, RecoveryResponse m) {
-        long logBase = m.checkpoint() == null ? 0 : m.checkpoint().op();
-        long baseChecksum = m.checkpoint() == null ? LogEntry.ROOT : m.checkpoint().checksum();
-        if (m.log() != null && (!validLog(m.log(), logBase, m.op()) || !chainsOnto(m.log(), baseChecksum) || m.commit() > m.op() || logBase > m.commit())
-                || m.log() == null && m.checkpoint() != null) {
+        if (m.commit() > m.op() || m.op() < 0 || m.commit() < 0) {
             drop("RecoveryResponse inconsistent from " + from);
             return;
         }
-        if (status != Status.RECOVERING || m.nonce() != recoveryNonce) return;
+        if (status != Status.RECOVERING || m.nonce() != recoveryNonce || transferView >= 0) return;
         recoveryResponses[from] = m;
         int count = 0;
         long latestView = -1;
@@ -1291,29 +1403,20 @@ public final class Replica {
             count++;
             latestView = Math.max(latestView, r.view());
         }
-        RecoveryResponse primary = recoveryResponses[config.primaryOf(latestView)];
-        boolean havePrimary = primary != null && primary.view() == latestView && primary.log() != null;
+        int primaryIndex = config.primaryOf(latestView);
+        RecoveryResponse primary = recoveryResponses[primaryIndex];
+        boolean havePrimary = primary != null && primary.view() == latestView && primary.primary();
         if (count < quorum || !havePrimary) {
             refusal = "recovering: " + count + " of " + quorum + " answers" + (havePrimary ? "" : ", none from the primary of view " + latestView)
                     + "; serving nothing (if more than " + (replicaCount - quorum)
                     + " replicas lost their memory at once, the state cannot be recovered safely and an operator must decide)";
             return;
         }
-        if (primary.checkpoint() != null) {
-            installCheckpoint(primary.checkpoint(), primary.log());
-        } else {
-            log.resetTo(0, LogEntry.ROOT, primary.log());
-            effects.persist.add(new Effects.ReplaceLog(log.after(0), commit));
-        }
-        view = latestView;
-        lastNormalView = latestView;
-        status = Status.NORMAL;
-        refusal = "";
-        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
-        resetElectionDeadline();
-        heardPrimary();
-        send(config.primaryOf(view), prepareOk());
-        advanceBackupCommit(primary.commit());
+        refusal = "recovering: fetching the state of view " + latestView + " from replica " + primaryIndex + " by state transfer";
+        transferView = latestView;
+        transferRequestedTick = now;
+        transferSource = primaryIndex;
+        send(primaryIndex, getState(latestView, commit));
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
-import psr.consensus.core.Checkpoint;
+import psr.consensus.core.CheckpointChunk;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Message.Commit;
@@ -82,30 +82,33 @@ class MessageCodecTest {
                 new PreVoteReply(MAX, true),
                 new StartViewChange(6, true, 0),
                 new StartViewChange(MAX, false, MAX),
-                new DoViewChange(7, 5, 3, 2, 0, log(3, 5), null),
-                new DoViewChange(0, 0, 0, 0, 0, List.of(), null),
-                new DoViewChange(MAX, MAX, MAX, MAX, 0, List.of(extreme, negativeClient), null),
+                new DoViewChange(7, 5, 3, 2, 0, log(3, 5)),
+                new DoViewChange(0, 0, 0, 0, 0, List.of()),
+                new DoViewChange(MAX, MAX, MAX, MAX, 0, List.of(extreme, negativeClient)),
                 new StartView(8, 3, 3, 0, log(3, 0)),
                 new StartView(8, 0, 0, 0, List.of()),
                 new StartView(MAX, MAX, MAX, 0, List.of(extreme)),
-                new GetState(9, 12),
-                new GetState(MAX, MAX),
+                new GetState(9, 12, 0, 0),
+                new GetState(MAX, MAX, 0, 0),
                 new NewState(9, 1, 3, 2, 3, log(3, 9).subList(1, 3), null),
                 new NewState(9, 3, 3, 3, 3, List.of(), null),
                 new NewState(MAX, MAX, MAX, MAX, MAX, List.of(extreme), null),
                 new Recovery(0x1234_5678_9ABC_DEF0L),
                 new Recovery(Long.MIN_VALUE),
                 new Recovery(-1),
-                new RecoveryResponse(10, 42, 3, 2, log(3, 4), null),
-                new RecoveryResponse(10, 42, -1, -1, null, null),
+                new RecoveryResponse(10, 42, 3, 2, true),
+                new RecoveryResponse(10, 42, 0, 0, false),
                 new Transfer(7, 2),
                 new Transfer(Long.MAX_VALUE, Integer.MAX_VALUE),
-                new RecoveryResponse(10, 42, 9, 9, log(2, 3), new Checkpoint(7, 0x55L, new byte[] {1, 2, 3})),
-                new NewState(3, 7, 9, 9, 9, log(2, 3), new Checkpoint(7, 0x55L, new byte[0])),
-                new DoViewChange(4, 3, 9, 9, 7, log(2, 3), new Checkpoint(7, 0x55L, new byte[] {9})),
-                new RecoveryResponse(10, 42, 0, 0, List.of(), null),
-                new RecoveryResponse(0, Long.MIN_VALUE, 5, 5, null, null),
-                new RecoveryResponse(MAX, MAX, MAX, MAX, List.of(extreme), null));
+                new NewState(3, 7, 7, 9, 9, List.of(), new CheckpointChunk(7, 0x55L, 0x1234, 3, 0, new byte[] {1, 2, 3})),
+                new NewState(3, 7, 7, 9, 9, List.of(), new CheckpointChunk(7, 0x55L, -1, 0, 0, new byte[0])),
+                new NewState(MAX, MAX, MAX, MAX, MAX, List.of(), new CheckpointChunk(MAX, Long.MIN_VALUE, Integer.MIN_VALUE,
+                        Integer.MAX_VALUE, Integer.MAX_VALUE - 2, new byte[] {9, 8})),
+                new DoViewChange(4, 3, 9, 9, 7, log(2, 3)),
+                new GetState(5, 6, 7, 8),
+                new GetState(MAX, MAX, MAX, Integer.MAX_VALUE),
+                new RecoveryResponse(0, Long.MIN_VALUE, 5, 5, false),
+                new RecoveryResponse(MAX, MAX, MAX, MAX, true));
     }
 
     static void assertRoundTrips(MessageCodec codec, Message m) {
@@ -125,7 +128,6 @@ class MessageCodecTest {
         if (m instanceof DoViewChange d) return List.of(d.log());
         if (m instanceof StartView s) return List.of(s.log());
         if (m instanceof NewState n) return List.of(n.entries());
-        if (m instanceof RecoveryResponse r && r.log() != null) return List.of(r.log());
         return List.of();
     }
 
@@ -172,9 +174,9 @@ class MessageCodecTest {
                 {new Prepare(0, 1, 0, entry(1, 0)), 1}, {new PrepareOk(0, 0, 0x77L), 2}, {new Commit(0, 0), 3},
                 {new Ping(0, Status.NORMAL, 0, false, 0), 4}, {new Pong(0, Status.NORMAL, 0, false, 0), 5},
                 {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false, 0), 8},
-                {new DoViewChange(0, 0, 0, 0, 0, List.of(), null), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
-                {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
-                {new RecoveryResponse(0, 0, -1, -1, null, null), 14}, {new Transfer(0, 1), 15}};
+                {new DoViewChange(0, 0, 0, 0, 0, List.of()), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
+                {new GetState(0, 0, 0, 0), 11}, {new NewState(0, 0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
+                {new RecoveryResponse(0, 0, 0, 0, false), 14}, {new Transfer(0, 1), 15}};
         for (Object[] row : table) assertEquals(row[1], (int) CODEC.encode((Message) row[0])[0], row[0].toString());
         // Status codes and booleans.
         assertArrayEquals(new byte[] {4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 9},
@@ -196,27 +198,16 @@ class MessageCodecTest {
         assertEquals(10, CODEC.encode(new PreVote(1, true)).length);
         assertEquals(10, CODEC.encode(new PreVoteReply(1, true)).length);
         assertEquals(18, CODEC.encode(new StartViewChange(1, true, 0)).length);
-        assertEquals(46, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of(), null)).length);
-        assertEquals(46 + 3 * (44 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5), null)).length);
+        assertEquals(45, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of())).length);
+        assertEquals(45 + 3 * (44 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5))).length);
         assertEquals(37, CODEC.encode(new StartView(1, 0, 0, 0, List.of())).length);
-        assertEquals(17, CODEC.encode(new GetState(1, 2)).length);
         assertEquals(46 + 2 * 44, CODEC.encode(new NewState(1, 0, 2, 0, 2, log(2, 0), null)).length);
-        assertEquals(46 + 20 + 5, CODEC.encode(new NewState(1, 3, 3, 3, 3, List.of(), new Checkpoint(3, 0x55L, new byte[5]))).length);
+        assertEquals(46 + 32 + 5, CODEC.encode(new NewState(1, 3, 3, 3, 3, List.of(), new CheckpointChunk(3, 0x55L, 7, 9, 2, new byte[5]))).length);
         assertEquals(9, CODEC.encode(new Recovery(1)).length);
         assertEquals(13, CODEC.encode(new Transfer(1, 2)).length);
-        assertEquals(35, CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null)).length);
-        assertEquals(39, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, List.of(), null)).length);
+        assertEquals(34, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, true)).length);
+        assertEquals(29, CODEC.encode(new GetState(1, 2, 0, 0)).length);
         assertEquals(MessageCodec.MIN_MESSAGE_LIMIT, 69);
-    }
-
-    @Test
-    void aNullLogIsDistinctFromAnEmptyOne() {
-        byte[] none = CODEC.encode(new RecoveryResponse(4, 99, -1, -1, null, null));
-        byte[] empty = CODEC.encode(new RecoveryResponse(4, 99, 0, 0, List.of(), null));
-        assertEquals(0, none[33]);
-        assertEquals(1, empty[33]);
-        assertNull(((RecoveryResponse) CODEC.decode(none)).log());
-        assertEquals(List.of(), ((RecoveryResponse) CODEC.decode(empty)).log());
     }
 
     @Test
@@ -225,9 +216,9 @@ class MessageCodecTest {
         LogEntry big = entry(1, max);
         assertRoundTrips(CODEC, new Prepare(1, 1, 0, big));
         assertRoundTrips(CODEC, new StartView(2, 3, 1, 0, List.of(big, entry(2, max - 1), entry(3, 100_000))));
-        assertRoundTrips(CODEC, new RecoveryResponse(2, 5, 3, 1, List.of(big, entry(2, 1), entry(3, max)), null));
+        assertRoundTrips(CODEC, new NewState(2, 0, 3, 1, 3, List.of(big, entry(2, 1), entry(3, max)), null));
         // Many entries.
-        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, 0, log(70_000, 8), null));
+        assertRoundTrips(CODEC, new DoViewChange(5, 4, 70_000, 69_000, 0, log(70_000, 8)));
     }
 
     @Test
@@ -306,10 +297,13 @@ class MessageCodecTest {
         byte[] ping = CODEC.encode(new Ping(1, Status.NORMAL, 2, true, 3));
         ping[18] = 2;
         assertEquals("Ping: quorumConnected byte 2 at byte 18 is not a boolean; expected 0 or 1", rejects(ping).getMessage());
-        byte[] response = CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null));
+        byte[] response = CODEC.encode(new RecoveryResponse(1, 2, 0, 0, true));
         response[33] = 2;
-        assertEquals("RecoveryResponse: log presence byte 2 at byte 33 is invalid; expected 0 (no log) or 1 (a log follows)",
-                rejects(response).getMessage());
+        assertEquals("RecoveryResponse: primary byte 2 at byte 33 is not a boolean; expected 0 or 1", rejects(response).getMessage());
+        byte[] chunk = CODEC.encode(new NewState(1, 3, 3, 3, 3, List.of(), new CheckpointChunk(3, 0, 0, 1, 0, new byte[1])));
+        chunk[41 + 4] = 2;
+        assertEquals("NewState: checkpoint presence byte 2 is invalid; expected 0 (none) or 1 (a checkpoint chunk follows)",
+                rejects(chunk).getMessage());
     }
 
     @Test
@@ -324,11 +318,12 @@ class MessageCodecTest {
                 {new PreVote(1, true), new int[] {1}},
                 {new PreVoteReply(1, true), new int[] {1}},
                 {new StartViewChange(1, true, 0), new int[] {1, 10}},
-                {new DoViewChange(1, 1, 1, 1, 0, List.of(), null), new int[] {1, 9, 17, 25, 33}},
+                {new DoViewChange(1, 1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25, 33}},
                 {new StartView(1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25}},
-                {new GetState(1, 1), new int[] {1, 9}},
+                {new GetState(1, 1, 0, 0), new int[] {1, 9}},
                 {new NewState(1, 1, 1, 1, 1, List.of(), null), new int[] {1, 9, 17, 25, 33}},
-                {new RecoveryResponse(1, 1, 1, 1, List.of(), null), new int[] {1, 17, 25}}};
+                {new RecoveryResponse(1, 1, 1, 1, true), new int[] {1, 17, 25}},
+                {new GetState(1, 1, 1, 1), new int[] {1, 9, 17}}};
         for (Object[] row : fields) {
             for (int at : (int[]) row[1]) {
                 for (long bad : new long[] {-1, Long.MIN_VALUE}) {
@@ -340,14 +335,13 @@ class MessageCodecTest {
             }
         }
         assertEquals("DoViewChange: lastNormalView -1 is negative; expected >= 0",
-                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, 0, List.of(), null))).getMessage());
-        // A backup's RecoveryResponse (no log) carries -1, but not less.
-        byte[] backup = CODEC.encode(new RecoveryResponse(1, 1, -1, -1, null, null));
-        ByteBuffer.wrap(backup).putLong(17, -2);
-        assertEquals("RecoveryResponse: op -2 is too small; expected >= -1", rejects(backup).getMessage());
-        byte[] primary = CODEC.encode(new RecoveryResponse(1, 1, 0, 0, List.of(), null));
-        ByteBuffer.wrap(primary).putLong(25, -1);
-        assertEquals("RecoveryResponse: commit -1 is negative; expected >= 0 when a log is present", rejects(primary).getMessage());
+                assertThrows(CodecException.class, () -> CODEC.encode(new DoViewChange(1, -1, 0, 0, 0, List.of()))).getMessage());
+        byte[] offset = CODEC.encode(new GetState(1, 1, 1, 1));
+        ByteBuffer.wrap(offset).putInt(25, -1);
+        assertEquals("GetState: checkpointOffset -1 is negative; expected >= 0", rejects(offset).getMessage());
+        byte[] chunk = CODEC.encode(new NewState(1, 3, 3, 3, 3, List.of(), new CheckpointChunk(3, 0, 0, 4, 1, new byte[2])));
+        ByteBuffer.wrap(chunk).putInt(66, 2); // total length 2 < offset 1 + 2 bytes
+        assertEquals("NewState: checkpoint chunk at 1 of 2 bytes does not fit a state of 2 bytes", rejects(chunk).getMessage());
     }
 
     @Test
@@ -382,14 +376,14 @@ class MessageCodecTest {
                 {new Ping(1, null, 0, true, 0), "Ping: status is null; expected a value"},
                 {new Pong(1, null, 0, true, 0), "Pong: status is null; expected a value"},
                 {new Prepare(1, 1, 0, null), "Prepare: entry is null; expected a log entry"},
-                {new DoViewChange(1, 0, 0, 0, 0, null, null), "DoViewChange: log is null; expected a list (possibly empty)"},
+                {new DoViewChange(1, 0, 0, 0, 0, null), "DoViewChange: log is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, null), "StartView: log is null; expected a list (possibly empty)"},
                 {new NewState(1, 0, 0, 0, 0, null, null), "NewState: entries is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, Arrays.asList(entry(1, 0), null)), "StartView: log[1] is null; expected a log entry"},
                 {new PrepareOk(-1, 0, 0x77L), "PrepareOk: view -1 is negative; expected >= 0"},
-                {new GetState(0, Long.MIN_VALUE), "GetState: op " + Long.MIN_VALUE + " is negative; expected >= 0"},
-                {new RecoveryResponse(1, 1, -1, 0, List.of(), null), "RecoveryResponse: op -1 is negative; expected >= 0 when a log is present"},
-                {new RecoveryResponse(1, 1, -1, -3, null, null), "RecoveryResponse: commit -3 is too small; expected >= -1"}};
+                {new GetState(0, Long.MIN_VALUE, 0, 0), "GetState: op " + Long.MIN_VALUE + " is negative; expected >= 0"},
+                {new RecoveryResponse(1, 1, -1, 0, true), "RecoveryResponse: op -1 is negative; expected >= 0"},
+                {new GetState(1, 1, 1, -3), "GetState: checkpointOffset -3 is negative; expected >= 0"}};
         for (Object[] c : cases) {
             assertEquals(c[1], assertThrows(CodecException.class, () -> CODEC.encode((Message) c[0])).getMessage());
         }
@@ -401,7 +395,7 @@ class MessageCodecTest {
     @Test
     void limitsApplyInBothDirections() {
         MessageCodec small = new MessageCodec(new MessageCodec.Limits(1000, 65536, 100));
-        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, 0, log(70_000, 0), null);
+        DoViewChange tooLong = new DoViewChange(5, 4, 70_000, 0, 0, log(70_000, 0));
         MessageCodec entriesLimited = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(1 << 24));
         MessageCodec entries65536 = new MessageCodec(new MessageCodec.Limits(1 << 24, 65536, 1024));
         byte[] encoded = entriesLimited.encode(tooLong);
@@ -438,9 +432,9 @@ class MessageCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(69, 1, -1));
         MessageCodec tiny = new MessageCodec(new MessageCodec.Limits(69, 1, 0));
         assertRoundTrips(tiny, new Prepare(1, 1, 0, entry(1, 0)));
-        assertRoundTrips(tiny, new RecoveryResponse(1, 1, -1, -1, null, null));
-        assertEquals("RecoveryResponse: encoded size 83 bytes exceeds the limit 69",
-                assertThrows(CodecException.class, () -> tiny.encode(new RecoveryResponse(1, 1, 1, 1, List.of(entry(1, 0)), null))).getMessage());
+        assertRoundTrips(tiny, new RecoveryResponse(1, 1, 0, 0, false));
+        assertEquals("StartView: encoded size 81 bytes exceeds the limit 69",
+                assertThrows(CodecException.class, () -> tiny.encode(new StartView(1, 1, 1, 0, List.of(entry(1, 0))))).getMessage());
     }
 
     /** Bytes allocated by this thread while running {@code action}, or -1 if the JVM cannot tell. */
@@ -459,7 +453,7 @@ class MessageCodecTest {
     @Test
     void hugeDeclaredLengthsFailFastWithoutAllocating() {
         MessageCodec unlimited = new MessageCodec(new MessageCodec.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
-        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of(), null)), 45);
+        byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of())), 45);
         byte[] prepareHeader = Arrays.copyOf(CODEC.encode(new Prepare(1, 1, 0, entry(1, 0))), 69);
         List<Object[]> cases = new ArrayList<>();
         for (int count : new int[] {Integer.MAX_VALUE, 1 << 20, 1_000_000, 3}) {

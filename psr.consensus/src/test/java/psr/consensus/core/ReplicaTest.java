@@ -176,7 +176,7 @@ class ReplicaTest {
         assertEquals(0, backup.view(), "not adopted before the transfer");
         assertEquals(b + 4, backup.opNumber(), "nothing truncated: its last normal view and log stay a truthful pair");
         GetState ask = g.sent(2, 1, GetState.class);
-        assertEquals(new GetState(1, b + 3), ask, "asks from its commit-number, where both logs agree");
+        assertEquals(new GetState(1, b + 3, 0, 0), ask, "asks from its commit-number, where both logs agree");
         g.queue.clear();
         // A first chunk that does not reach the sender's last op is not enough to adopt the view.
         g.collect(2, backup.step(1, new NewState(1, b + 3, b + 3, b + 3, b + 4, List.of(), null)));
@@ -198,7 +198,7 @@ class ReplicaTest {
         r.step(7, new PrepareOk(0, 1, 0x77L)); // no such replica
         r.step(2, new Prepare(0, 1, 0, entry(0, 1))); // only the primary of view 0 (replica 0) prepares
         r.step(0, new Prepare(0, 2, 0, entry(0, 1))); // op field and entry disagree
-        r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)), null)); // log shorter than its op-number
+        r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)))); // log shorter than its op-number
         r.step(0, new StartView(3, 1, 2, 0, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
         r.step(0, new NewState(0, 0, 2, 0, 2, List.of(entry(0, 2)), null)); // entries do not follow afterOp
         assertEquals(6, r.droppedMessages());
