@@ -423,11 +423,14 @@ class SafetyBugsTest {
     /** Records every execution (client, request, op) so that tests can check at-most-once execution. */
     static final class RecordingMachine implements StateMachine {
         final List<long[]> executed = new ArrayList<>();
+        /** Every command's bytes after its 16-byte header: the state grows with the commands (for big-state tests). */
+        java.io.ByteArrayOutputStream payload = new java.io.ByteArrayOutputStream();
 
         @Override
         public byte[] apply(long op, byte[] command) {
             ByteBuffer b = ByteBuffer.wrap(command);
             executed.add(new long[] {b.getLong(), b.getLong(), op});
+            payload.write(command, 16, command.length - 16);
             return ByteBuffer.allocate(8).putLong(op).array();
         }
 
@@ -446,16 +449,23 @@ class SafetyBugsTest {
 
         @Override
         public byte[] snapshot() {
-            ByteBuffer b = ByteBuffer.allocate(4 + 24 * executed.size()).putInt(executed.size());
+            ByteBuffer b = ByteBuffer.allocate(4 + 24 * executed.size() + 4 + payload.size()).putInt(executed.size());
             for (long[] e : executed) b.putLong(e[0]).putLong(e[1]).putLong(e[2]);
+            b.putInt(payload.size()).put(payload.toByteArray());
             return b.array();
         }
 
         @Override
         public void restore(byte[] snapshot) {
             ByteBuffer b = ByteBuffer.wrap(snapshot);
+            List<long[]> restored = new ArrayList<>();
+            for (int i = b.getInt(); i > 0; i--) restored.add(new long[] {b.getLong(), b.getLong(), b.getLong()});
+            byte[] bytes = new byte[b.getInt()];
+            b.get(bytes);
             executed.clear();
-            for (int i = b.getInt(); i > 0; i--) executed.add(new long[] {b.getLong(), b.getLong(), b.getLong()});
+            executed.addAll(restored);
+            payload = new java.io.ByteArrayOutputStream();
+            payload.write(bytes, 0, bytes.length);
         }
     }
 
@@ -518,6 +528,7 @@ class SafetyBugsTest {
         final List<Packet> dropped = new ArrayList<>();
         final List<ReplyAt> replies = new ArrayList<>();
         final List<Ack> acks = new ArrayList<>();
+        final Map<Long, List<Ack>> acksByOp = new java.util.HashMap<>();
         /** Per replica, every operation it ever committed (applied), across restarts. */
         final List<TreeMap<Long, LogEntry>> committed = new ArrayList<>();
         /** The view each replica was in when it committed each operation. */
@@ -588,10 +599,19 @@ class SafetyBugsTest {
             return false;
         }
 
+        /** Messages whose encoding exceeds this many bytes are dropped, as the transport drops them. */
+        int transportLimit = Integer.MAX_VALUE;
+        int oversizeDropped;
+
         void deliverAll() {
             while (!queue.isEmpty()) {
                 Packet p = queue.poll();
                 boolean lost = !up[p.to()] || !link[p.from()][p.to()];
+                if (!lost && transportLimit < Integer.MAX_VALUE
+                        && psr.consensus.codec.MessageCodec.DEFAULT.encodedSize(p.message()) > transportLimit) {
+                    oversizeDropped++;
+                    lost = true;
+                }
                 for (Predicate<Packet> rule : dropRules) lost = lost || rule.test(p);
                 if (lost) {
                     dropped.add(p);
@@ -617,6 +637,17 @@ class SafetyBugsTest {
             replicas[r] = Replica.restart(configs[r], machines[r], new Random(seed * 100 + r + 10 * incarnation[r]),
                     d.view, d.lastNormalView, d.checkpoint, List.copyOf(d.log), d.loadedCommit());
             up[r] = true;
+            collect(r, replicas[r].drainStartupEffects());
+        }
+
+        /** Diskless restart: replica {@code r} lost everything and runs the Recovery protocol. */
+        void restartDiskless(int r) {
+            disks[r] = new Disk();
+            incarnation[r]++;
+            machines[r] = new RecordingMachine();
+            replicas[r] = Replica.recover(configs[r], machines[r], new Random(seed * 100 + r + 10 * incarnation[r]));
+            up[r] = true;
+            committed.get(r).clear();
             collect(r, replicas[r].drainStartupEffects());
         }
 
@@ -721,6 +752,7 @@ class SafetyBugsTest {
                 if (reply.outcome() == Outcome.OK && reply.op() > 0) {
                     Ack ack = new Ack(r, reply.view(), reply.op(), reply.clientId(), reply.requestNumber());
                     acks.add(ack);
+                    acksByOp.computeIfAbsent(ack.op(), k -> new ArrayList<>()).add(ack);
                     for (int o = 0; o < n; o++) {
                         LogEntry e = committed.get(o).get(ack.op());
                         if (e != null && !sameRequest(e, ack)) conflicts.add(ackConflict(ack, o, e));
@@ -730,8 +762,8 @@ class SafetyBugsTest {
         }
 
         private void noteCommitted(int r, LogEntry entry, long view) {
-            for (Ack a : acks) {
-                if (a.op() == entry.op() && !sameRequest(entry, a)) {
+            for (Ack a : acksByOp.getOrDefault(entry.op(), List.of())) {
+                if (!sameRequest(entry, a)) {
                     committed.get(r).put(entry.op(), entry);
                     committedInView.get(r).put(entry.op(), view);
                     conflicts.add(ackConflict(a, r, entry));
