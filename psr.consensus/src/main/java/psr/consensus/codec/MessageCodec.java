@@ -98,8 +98,8 @@ public final class MessageCodec {
     static final int STATUS_VIEW_CHANGE = 1;
     static final int STATUS_RECOVERING = 2;
 
-    /** A log entry without its command: view, op, client id, request number (8 each), command length (4). */
-    static final int ENTRY_FIXED_BYTES = 8 * 4 + 4;
+    /** A log entry without its command: view, op, parent checksum, client id, request number (8 each), command length (4). */
+    static final int ENTRY_FIXED_BYTES = 8 * 5 + 4;
     /** The largest message whose lists and commands are empty: a Prepare (type, 3 longs, one entry). */
     public static final int MIN_MESSAGE_LIMIT = 1 + 3 * 8 + ENTRY_FIXED_BYTES;
 
@@ -152,7 +152,7 @@ public final class MessageCodec {
             w.nonNegative("view", p.view()).nonNegative("op", p.op()).nonNegative("commit", p.commit());
             w.entry("entry", p.entry());
         } else if (m instanceof PrepareOk p) {
-            w.nonNegative("view", p.view()).nonNegative("op", p.op());
+            w.nonNegative("view", p.view()).nonNegative("op", p.op()).i64(p.checksum());
         } else if (m instanceof Commit c) {
             w.nonNegative("view", c.view()).nonNegative("commit", c.commit());
         } else if (m instanceof Ping p) {
@@ -179,7 +179,7 @@ public final class MessageCodec {
             w.nonNegative("view", g.view()).nonNegative("op", g.op());
         } else if (m instanceof NewState n) {
             w.nonNegative("view", n.view()).nonNegative("afterOp", n.afterOp());
-            w.nonNegative("op", n.op()).nonNegative("commit", n.commit());
+            w.nonNegative("op", n.op()).nonNegative("commit", n.commit()).nonNegative("logEnd", n.logEnd());
             w.entries("entries", n.entries());
             w.checkpoint(n.checkpoint());
         } else if (m instanceof Recovery r) {
@@ -230,14 +230,15 @@ public final class MessageCodec {
     /** Size without the type byte; checks presence, list lengths and command lengths against the limits. */
     private long bodySize(String type, Message m) {
         if (m instanceof Prepare p) return 3 * 8 + entrySize(type, "entry", p.entry());
-        if (m instanceof PrepareOk || m instanceof Commit || m instanceof GetState) return 2 * 8;
+        if (m instanceof PrepareOk) return 3 * 8;
+        if (m instanceof Commit || m instanceof GetState) return 2 * 8;
         if (m instanceof Ping p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof Pong p) return 8 + 1 + 8 + 1 + 8 + (p.status() == null ? missing(type, "status") : 0);
         if (m instanceof PreVote || m instanceof PreVoteReply) return 8 + 1;
         if (m instanceof StartViewChange) return 8 + 1 + 8;
         if (m instanceof DoViewChange d) return 5 * 8 + listSize(type, "log", d.log()) + checkpointSize(d.checkpoint());
         if (m instanceof StartView s) return 4 * 8 + listSize(type, "log", s.log());
-        if (m instanceof NewState n) return 4 * 8 + listSize(type, "entries", n.entries()) + checkpointSize(n.checkpoint());
+        if (m instanceof NewState n) return 5 * 8 + listSize(type, "entries", n.entries()) + checkpointSize(n.checkpoint());
         if (m instanceof Recovery) return 8;
         if (m instanceof Transfer) return 8 + 4;
         RecoveryResponse r = (RecoveryResponse) m;
@@ -246,7 +247,7 @@ public final class MessageCodec {
 
     /** A presence byte, then op and the state's length and bytes. */
     private static long checkpointSize(Checkpoint c) {
-        return 1 + (c == null ? 0 : 8 + 4 + (long) c.state().length);
+        return 1 + (c == null ? 0 : 8 + 8 + 4 + (long) c.state().length);
     }
 
     private static long missing(String type, String field) {
@@ -334,7 +335,7 @@ public final class MessageCodec {
             // The LogEntry constructor already enforces these; checked again so that the format's rules
             // stay in one place even if the constructor is relaxed.
             checkEntry(type, field, e.view(), e.op(), e.clientId(), e.requestNumber());
-            i64(e.view()).i64(e.op()).i64(e.clientId()).i64(e.requestNumber());
+            i64(e.view()).i64(e.op()).i64(e.parent()).i64(e.clientId()).i64(e.requestNumber());
             byte[] command = e.command();
             i32(command.length);
             System.arraycopy(command, 0, buf, pos, command.length);
@@ -354,6 +355,7 @@ public final class MessageCodec {
             }
             u8(1);
             i64(c.op());
+            i64(c.checksum());
             i32(c.state().length);
             System.arraycopy(c.state(), 0, buf, pos, c.state().length);
             pos += c.state().length;
@@ -374,8 +376,8 @@ public final class MessageCodec {
         if (view < 0) throw new CodecException(type + ": " + field + ".view " + view + " is negative; expected >= 0");
         if (op < 1) throw new CodecException(type + ": " + field + ".op " + op + " is invalid; expected >= 1");
         if (clientId == 0) throw new CodecException(type + ": " + field + ".clientId is 0 (reserved); expected a non-zero id");
-        if (requestNumber < 1) {
-            throw new CodecException(type + ": " + field + ".requestNumber " + requestNumber + " is invalid; expected >= 1");
+        if (requestNumber < 0) {
+            throw new CodecException(type + ": " + field + ".requestNumber " + requestNumber + " is invalid; expected >= 0 (0 registers a session)");
         }
     }
 
@@ -415,7 +417,8 @@ public final class MessageCodec {
             }
             case PREPARE_OK -> {
                 long view = r.nonNegative("view");
-                yield new PrepareOk(view, r.nonNegative("op"));
+                long op = r.nonNegative("op");
+                yield new PrepareOk(view, op, r.i64("checksum"));
             }
             case COMMIT -> {
                 long view = r.nonNegative("view");
@@ -467,8 +470,9 @@ public final class MessageCodec {
                 long afterOp = r.nonNegative("afterOp");
                 long op = r.nonNegative("op");
                 long commit = r.nonNegative("commit");
+                long logEnd = r.nonNegative("logEnd");
                 List<LogEntry> entries = r.entries("entries");
-                yield new NewState(view, afterOp, op, commit, entries, r.checkpoint());
+                yield new NewState(view, afterOp, op, commit, logEnd, entries, r.checkpoint());
             }
             case RECOVERY -> new Recovery(r.i64("nonce"));
             case TRANSFER -> {
@@ -574,6 +578,7 @@ public final class MessageCodec {
         LogEntry entry(String field) {
             long view = i64(field + ".view");
             long op = i64(field + ".op");
+            long parent = i64(field + ".parent");
             long clientId = i64(field + ".clientId");
             long requestNumber = i64(field + ".requestNumber");
             checkEntry(type, field, view, op, clientId, requestNumber);
@@ -592,7 +597,7 @@ public final class MessageCodec {
             }
             byte[] command = Arrays.copyOfRange(data, pos, pos + length);
             pos += length;
-            return new LogEntry(view, op, clientId, requestNumber, command);
+            return new LogEntry(view, op, parent, clientId, requestNumber, command);
         }
 
         Checkpoint checkpoint() {
@@ -603,13 +608,14 @@ public final class MessageCodec {
             }
             long op = i64("checkpoint.op");
             if (op < 1) throw new CodecException(type + ": checkpoint.op " + op + " is invalid; expected >= 1");
+            long checksum = i64("checkpoint.checksum");
             int length = i32("checkpoint length");
             if (length < 0 || length > end - pos) {
                 throw new CodecException(type + ": checkpoint length " + length + " does not fit the " + (end - pos) + " bytes remaining");
             }
             byte[] state = Arrays.copyOfRange(data, pos, pos + length);
             pos += length;
-            return new Checkpoint(op, state);
+            return new Checkpoint(op, checksum, state);
         }
 
         List<LogEntry> entries(String field) {

@@ -31,8 +31,13 @@ public final class Effects {
         NOT_PRIMARY,
         /** A newer request of the same client was seen; this one will never run. */
         STALE_REQUEST,
-        /** The client's session was evicted from the client table; it must start again with a new client id. */
-        SESSION_EXPIRED,
+        /**
+         * The client has no session (it was evicted from the client table, or never registered): this request did not
+         * execute now, and whether an earlier copy of it executed before the eviction cannot be told. The client must
+         * report the outcome as unknown (unless it knows it sent the request only once) and register a new session;
+         * it must never resubmit the request silently under a new id.
+         */
+        EVICTED,
         /** The primary holds as much uncommitted work as it may; not appended, retry shortly. */
         BUSY
     }
@@ -49,21 +54,24 @@ public final class Effects {
     /** Replace the persisted view state. */
     public record SaveViewState(long view, long lastNormalView) implements PersistOp {}
 
-    /** Append entries to the persisted log; their ops follow the log's last op without a gap. */
-    public record AppendEntries(List<LogEntry> entries) implements PersistOp {}
+    /**
+     * Append entries to the persisted log; their ops follow the log's last op without a gap. {@code commit} is the
+     * replica's commit-number, persisted with them so that a restart knows what it may apply at once.
+     */
+    public record AppendEntries(List<LogEntry> entries, long commit) implements PersistOp {}
 
     /** Remove every persisted log entry with an op-number above {@code op}. */
     public record TruncateAfter(long op) implements PersistOp {}
 
-    /** Replace the whole persisted log (the entries after the persisted checkpoint). */
-    public record ReplaceLog(List<LogEntry> entries) implements PersistOp {}
+    /** Replace the whole persisted log (the entries after the persisted checkpoint); {@code commit} as in AppendEntries. */
+    public record ReplaceLog(List<LogEntry> entries, long commit) implements PersistOp {}
 
     /**
      * Persist {@code checkpoint}, then replace the log with {@code logAfter} (the entries after the checkpoint).
      * Written when a replica takes a checkpoint and drops its log below it, and when it installs one received
      * from a peer.
      */
-    public record InstallCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter) implements PersistOp {}
+    public record InstallCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter, long commit) implements PersistOp {}
 
     final List<PersistOp> persist = new ArrayList<>();
     final List<Outbound> messages = new ArrayList<>();

@@ -17,8 +17,11 @@ public sealed interface Message {
     /** Primary to backups: append {@code entry} at {@code op}; everything up to {@code commit} is committed. */
     record Prepare(long view, long op, long commit, LogEntry entry) implements Message {}
 
-    /** Backup to primary: my log holds every operation of this view up to {@code op} (cumulative). */
-    record PrepareOk(long view, long op) implements Message {}
+    /**
+     * Backup to primary: my log holds every operation of this view up to {@code op} (cumulative), and my entry at
+     * {@code op} has {@code checksum}; the primary counts the answer only if its own entry there has the same one.
+     */
+    record PrepareOk(long view, long op, long checksum) implements Message {}
 
     /** Primary to backups when idle: everything up to {@code commit} is committed. Also the primary's heartbeat. */
     record Commit(long view, long commit) implements Message {}
@@ -60,10 +63,12 @@ public sealed interface Message {
     record GetState(long view, long op) implements Message {}
 
     /**
-     * Answer to {@link GetState}: the entries after {@code afterOp} up to {@code op}. When the asked-for entries
-     * are no longer in the log, {@code checkpoint} (at {@code afterOp}) comes with them; otherwise it is null.
+     * Answer to {@link GetState}: the entries after {@code afterOp} up to {@code op}, from a sender whose log ends at
+     * {@code logEnd} and whose commit-number is {@code commit}. One message carries at most the message budget, so
+     * {@code op < logEnd} means more chunks follow. When the asked-for entries are no longer in the sender's log,
+     * {@code checkpoint} (at {@code afterOp}) comes with them; otherwise it is null.
      */
-    record NewState(long view, long afterOp, long op, long commit, List<LogEntry> entries, Checkpoint checkpoint)
+    record NewState(long view, long afterOp, long op, long commit, long logEnd, List<LogEntry> entries, Checkpoint checkpoint)
             implements Message {}
 
     /**

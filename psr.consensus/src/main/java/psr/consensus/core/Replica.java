@@ -119,6 +119,8 @@ public final class Replica {
     // State transfer: the view we are catching up to (-1 when none) and when we last asked.
     private long transferView = -1;
     private long transferRequestedTick;
+    /** Whom we last asked; a retry asks the next replica in turn. */
+    private int transferSource;
 
     // Recovery.
     private long recoveryNonce;
@@ -141,7 +143,7 @@ public final class Replica {
         this.self = config.self();
         this.replicaCount = config.replicaCount();
         this.quorum = config.quorum();
-        this.clients = new ClientTable(config.clientTableCapacity());
+        this.clients = new ClientTable();
         this.connectivity = new Connectivity(replicaCount, self, config.connectivityWindowTicks());
         this.ackedOp = new long[replicaCount];
         this.doViewChanges = new DoViewChange[replicaCount];
@@ -157,17 +159,22 @@ public final class Replica {
         r.effects.persist.add(new Effects.SaveViewState(0, 0));
         r.resetElectionDeadline();
         r.lastHeardPrimaryTick = 0;
-        if (r.isPrimary()) r.becomePrimary();
+        if (r.isPrimary()) {
+            r.becomePrimary();
+            r.proposeConfigurationIfNeeded();
+        }
         r.checkInvariants(Status.NORMAL, 0);
         return r;
     }
 
     /**
      * A replica restarting from its own durable state (durable mode). It rejoins in the view it persisted:
-     * normal if that view had started for it, otherwise still in that view change.
+     * normal if that view had started for it, otherwise still in that view change. {@code persistedCommit} is the
+     * commit-number it had persisted ({@code ReplicaStore.Loaded.commit()}): the operations up to it are applied
+     * at once, so the restarted state machine goes back no further than that.
      */
     public static Replica restart(ReplicaConfig config, StateMachine stateMachine, Random random, long view,
-            long lastNormalView, Checkpoint checkpoint, List<LogEntry> log) {
+            long lastNormalView, Checkpoint checkpoint, List<LogEntry> log, long persistedCommit) {
         if (lastNormalView > view) {
             throw new IllegalArgumentException("persisted last normal view " + lastNormalView + " > view " + view);
         }
@@ -176,11 +183,15 @@ public final class Replica {
         r.lastNormalView = lastNormalView;
         if (checkpoint != null) {
             r.restoreCheckpoint(checkpoint); // throws IllegalArgumentException if it does not decode
-            r.log.resetTo(checkpoint.op(), log);
+            r.log.resetTo(checkpoint.op(), checkpoint.checksum(), log);
             r.effects.restoredCheckpointOp = checkpoint.op();
         } else {
-            r.log.resetTo(0, log);
+            r.log.resetTo(0, LogEntry.ROOT, log);
         }
+        if (persistedCommit > r.log.lastOp()) {
+            throw new IllegalArgumentException("persisted commit-number " + persistedCommit + " > last op " + r.log.lastOp());
+        }
+        r.commit = Math.max(r.commit, persistedCommit);
         if (view == lastNormalView) {
             r.status = Status.NORMAL;
             r.resetElectionDeadline();
@@ -190,6 +201,7 @@ public final class Replica {
             r.viewChangeStartTick = 0;
             r.viewChangeDeadlineTick = r.randomizedDeadline(config.viewChangeTimeoutTicks());
         }
+        r.applyCommitted();
         r.checkInvariants(r.status, view);
         return r;
     }
@@ -326,18 +338,27 @@ public final class Replica {
             reply(request, Outcome.NOT_PRIMARY, null, hint);
             return;
         }
-        switch (clients.judge(request.clientId(), request.requestNumber())) {
-            case DUPLICATE -> {
-                ClientTable.Session session = clients.session(request.clientId());
-                reply(request, Outcome.OK, session.result(), self, session.op());
+        if (request.requestNumber() == LogEntry.REGISTER) {
+            ClientTable.Session session = clients.session(request.clientId());
+            if (session != null) {
+                reply(request, Outcome.OK, new byte[0], self, session.op()); // registered already
                 return;
             }
-            case STALE -> {
-                reply(request, Outcome.STALE_REQUEST, null, self);
-                return;
-            }
-            case SESSION_EXPIRED, EXECUTE -> {
-                // SESSION_EXPIRED is decided when applied, so that every replica decides it at the same op.
+        } else {
+            switch (clients.judge(request.clientId(), request.requestNumber())) {
+                case DUPLICATE -> {
+                    ClientTable.Session session = clients.session(request.clientId());
+                    reply(request, Outcome.OK, session.result(), self, session.op());
+                    return;
+                }
+                case STALE -> {
+                    reply(request, Outcome.STALE_REQUEST, null, self);
+                    return;
+                }
+                case EVICTED, EXECUTE -> {
+                    // EVICTED is decided when applied, so that every replica decides it at the same op (a registration
+                    // may be committed here but not yet applied).
+                }
             }
         }
         for (Request pending : localPending.values()) {
@@ -345,22 +366,67 @@ public final class Replica {
                 return; // already in the log; its reply comes when it commits
             }
         }
+        long op = appendAsPrimary(request.clientId(), request.requestNumber(), request.command(), request);
+        if (op < 0) reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
+    }
+
+    /**
+     * The serving primary appends an entry and prepares it at the backups; {@code request} (null for the group's own
+     * entries) is answered when it commits. Returns the op-number, or -1 when the pipeline is full (nothing appended).
+     */
+    private long appendAsPrimary(long clientId, long requestNumber, byte[] command, Request request) {
         long op = log.lastOp() + 1;
-        LogEntry entry = new LogEntry(view, op, request.clientId(), request.requestNumber(), request.command());
+        LogEntry entry = new LogEntry(view, op, log.lastChecksum(), clientId, requestNumber, command);
         int bytes = ReplicaConfig.entryBytes(entry);
-        if (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2) {
-            reply(request, Outcome.BUSY, null, self); // backups are behind; what is uncommitted must fit a view change
-            return;
+        if (request != null && (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2)) {
+            return -1;
         }
         pipelineBytes += bytes;
         log.append(entry);
         ackedOp[self] = op;
-        effects.persist.add(new Effects.AppendEntries(List.of(entry)));
-        localPending.put(op, request);
+        effects.persist.add(new Effects.AppendEntries(List.of(entry), commit));
+        if (request != null) localPending.put(op, request);
         for (int r = 0; r < replicaCount; r++) {
             if (r != self) send(r, new Prepare(view, op, commit, entry));
         }
         advancePrimaryCommit();
+        return op;
+    }
+
+    /**
+     * The client-table capacity is the group's committed configuration: a primary of a group that has none yet (a
+     * new group) proposes its own setting, once, through the log. Every replica applies the same entry at the same op.
+     */
+    private void proposeConfigurationIfNeeded() {
+        if (clients.configured() || !isServingPrimary()) return;
+        for (long op = Math.max(applied, log.base()) + 1; op <= log.lastOp(); op++) {
+            if (log.get(op).clientId() == LogEntry.GROUP) return; // proposed already, not yet applied
+        }
+        appendAsPrimary(LogEntry.GROUP, 1, ClientTable.configureCommand(config.clientTableCapacity()), null);
+    }
+
+    /**
+     * Changes the group's client-table capacity through the log (at the serving primary). Sessions above the new
+     * capacity are evicted, least recently used first, when the entry is applied.
+     *
+     * @throws IllegalStateException    when this replica is not the serving primary
+     * @throws IllegalArgumentException when {@code capacity} is out of range
+     */
+    public Effects configureClientTable(int capacity) {
+        if (capacity < 1 || capacity > ClientTable.MAX_CAPACITY) {
+            throw new IllegalArgumentException("client table capacity " + capacity + " is not allowed: expected 1 to " + ClientTable.MAX_CAPACITY);
+        }
+        if (!isServingPrimary()) throw new IllegalStateException("replica " + self + " is not the serving primary; the primary is " + primary());
+        Status before = status;
+        long viewBefore = view;
+        appendAsPrimary(LogEntry.GROUP, 1, ClientTable.configureCommand(capacity), null);
+        checkInvariants(before, viewBefore);
+        return drain();
+    }
+
+    /** The group's committed client-table capacity as this replica has applied it. */
+    public int clientTableCapacity() {
+        return clients.capacity();
     }
 
     private void onPrepare(int from, Prepare m) {
@@ -380,21 +446,45 @@ public final class Replica {
         heardPrimary();
         long op = log.lastOp();
         if (m.op() == op + 1) {
+            if (!m.entry().follows(op, log.lastChecksum())) {
+                // Log matching: our entry at op is not the primary's. Never acknowledge a log that is not a prefix
+                // of the primary's; find where it diverges by fetching from our commit-number.
+                drop("Prepare for op " + m.op() + " from " + from + " does not follow our entry at op " + op + " (divergent log)");
+                requestStateFromCommit(from);
+                return;
+            }
             log.append(m.entry());
-            effects.persist.add(new Effects.AppendEntries(List.of(m.entry())));
-            send(from, new PrepareOk(view, m.op()));
+            effects.persist.add(new Effects.AppendEntries(List.of(m.entry()), commit));
+            send(from, prepareOk());
         } else if (m.op() <= op) {
-            send(from, new PrepareOk(view, op)); // a retransmission: our PrepareOk may have been lost
+            // A retransmission: our PrepareOk may have been lost. Answer only if we hold the same entry there; the
+            // checksum in the answer lets the primary check the rest.
+            if (m.op() > log.base() && log.get(m.op()).checksum() != m.entry().checksum()) {
+                drop("Prepare for op " + m.op() + " from " + from + " differs from our entry there (divergent log)");
+                requestStateFromCommit(from);
+                return;
+            }
+            send(from, prepareOk());
         } else {
             requestState(from); // a gap: fetch what we missed
         }
-        advanceBackupCommit(m.commit());
+        // Everything up to m.op() is the primary's (the entry chains onto our log, or equals ours there).
+        advanceBackupCommit(Math.min(m.commit(), m.op()));
+    }
+
+    /** Our cumulative acknowledgement: our last op and its checksum, which the primary compares with its own. */
+    private PrepareOk prepareOk() {
+        return new PrepareOk(view, log.lastOp(), log.lastChecksum());
     }
 
     private void onPrepareOk(int from, PrepareOk m) {
         if (!isServingPrimary() || m.view() != view) return;
         if (m.op() > log.lastOp()) {
             drop("PrepareOk for op " + m.op() + " beyond primary's op " + log.lastOp());
+            return;
+        }
+        if (log.knows(m.op()) && log.checksumAt(m.op()) != m.checksum()) {
+            drop("PrepareOk for op " + m.op() + " from " + from + " names another entry than ours (divergent log)");
             return;
         }
         ackedOp[from] = Math.max(ackedOp[from], m.op());
@@ -441,30 +531,28 @@ public final class Replica {
         while (applied < commit) {
             LogEntry entry = log.get(applied + 1);
             applied++;
-            byte[] result;
-            boolean duplicate;
-            Outcome outcome;
-            switch (clients.judge(entry.clientId(), entry.requestNumber())) {
-                case EXECUTE -> {
-                    result = stateMachine.apply(entry.op(), entry.command());
-                    clients.record(entry.clientId(), entry.requestNumber(), result, entry.op());
-                    duplicate = false;
-                    outcome = Outcome.OK;
+            byte[] result = null;
+            boolean duplicate = true; // not applied to the state machine
+            Outcome outcome = Outcome.OK;
+            if (entry.clientId() == LogEntry.GROUP) {
+                try {
+                    clients.configure(ClientTable.capacityOf(entry.command()));
+                } catch (IllegalArgumentException e) {
+                    // Every replica ignores the same malformed entry; nothing else depends on it.
                 }
-                case DUPLICATE -> {
-                    result = clients.session(entry.clientId()).result();
-                    duplicate = true;
-                    outcome = Outcome.OK;
-                }
-                case STALE -> {
-                    result = null;
-                    duplicate = true;
-                    outcome = Outcome.STALE_REQUEST;
-                }
-                default -> {
-                    result = null;
-                    duplicate = true;
-                    outcome = Outcome.SESSION_EXPIRED;
+            } else if (entry.requestNumber() == LogEntry.REGISTER) {
+                clients.register(entry.clientId(), entry.op());
+                result = new byte[0];
+            } else {
+                switch (clients.judge(entry.clientId(), entry.requestNumber())) {
+                    case EXECUTE -> {
+                        result = stateMachine.apply(entry.op(), entry.command());
+                        clients.record(entry.clientId(), entry.requestNumber(), result, entry.op());
+                        duplicate = false;
+                    }
+                    case DUPLICATE -> result = clients.session(entry.clientId()).result();
+                    case STALE -> outcome = Outcome.STALE_REQUEST;
+                    case EVICTED -> outcome = Outcome.EVICTED;
                 }
             }
             effects.committed.add(new Effects.Committed(entry, result, duplicate, view));
@@ -473,6 +561,7 @@ public final class Replica {
         }
         int interval = config.checkpointIntervalOps();
         if (interval > 0 && applied - log.base() >= interval) takeCheckpoint();
+        proposeConfigurationIfNeeded();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -483,9 +572,9 @@ public final class Replica {
         byte[] table = clients.encode();
         byte[] machine = stateMachine.snapshot();
         byte[] state = java.nio.ByteBuffer.allocate(4 + table.length + machine.length).putInt(table.length).put(table).put(machine).array();
-        checkpoint = new Checkpoint(applied, state);
+        checkpoint = new Checkpoint(applied, log.checksumAt(applied), state);
         log.compactTo(applied);
-        effects.persist.add(new Effects.InstallCheckpoint(checkpoint, log.after(log.base())));
+        effects.persist.add(new Effects.InstallCheckpoint(checkpoint, log.after(log.base()), commit));
     }
 
     /** Restores client table and state machine from {@code c}; applied and commit move up to its op. */
@@ -493,21 +582,32 @@ public final class Replica {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(c.state());
         int tableLength = b.getInt();
         if (tableLength < 4 || tableLength > b.remaining()) throw new IllegalArgumentException("checkpoint at op " + c.op() + " is malformed");
-        clients.decode(java.nio.ByteBuffer.wrap(c.state(), 4, tableLength));
+        // Decode everything before installing anything: a malformed checkpoint leaves this replica as it was.
+        ClientTable.Decoded table = ClientTable.decode(java.nio.ByteBuffer.wrap(c.state(), 4, tableLength));
         stateMachine.restore(java.util.Arrays.copyOfRange(c.state(), 4 + tableLength, c.state().length));
+        clients.install(table);
         checkpoint = c;
         applied = Math.max(applied, c.op());
         commit = Math.max(commit, c.op());
     }
 
-    /** Installs a peer's checkpoint that is ahead of our commit-number, with the log after it. */
+    /**
+     * Installs a peer's checkpoint that is ahead of our commit-number, followed by {@code logAfter}, which must
+     * chain onto it. Pass null for {@code logAfter} to keep those of our own entries after the checkpoint that
+     * still chain onto it (they are then the same history); the others are dropped.
+     */
     private void installCheckpoint(Checkpoint c, List<LogEntry> logAfter) {
         if (c.op() <= commit) throw new InvariantViolation(self, view, log.lastOp(), "installing checkpoint at op " + c.op() + " at or below commit " + commit);
+        List<LogEntry> after = logAfter;
+        if (after == null) {
+            after = List.of();
+            if (log.lastOp() > c.op() && log.get(c.op() + 1).parent() == c.checksum()) after = log.after(c.op());
+        }
         restoreCheckpoint(c);
-        log.resetTo(c.op(), logAfter);
+        log.resetTo(c.op(), c.checksum(), after);
         localPending.headMap(c.op(), true).clear();
         effects.restoredCheckpointOp = c.op();
-        effects.persist.add(new Effects.InstallCheckpoint(c, log.after(log.base())));
+        effects.persist.add(new Effects.InstallCheckpoint(c, log.after(log.base()), commit));
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -555,6 +655,7 @@ public final class Replica {
                 if (r != self) send(r, new Ping(view, status, commit, qc, now));
             }
         }
+        if (status != Status.RECOVERING) retryStateTransfer();
         switch (status) {
             case RECOVERING -> {
                 if (now >= recoveryDeadlineTick) startRecovery();
@@ -621,9 +722,6 @@ public final class Replica {
     }
 
     private void onBackupTick() {
-        if (transferView >= 0 && now - transferRequestedTick >= config.transferRetryTicks()) {
-            transferView = -1; // let the next Prepare, Commit or Pong ask again, perhaps someone else
-        }
         if (now >= electionDeadlineTick) {
             campaign();
             resetElectionDeadline();
@@ -657,7 +755,9 @@ public final class Replica {
             countStartViewChange(self);
             return;
         }
-        if (!quorumConnected() || transferView >= 0) return;
+        // A pending state transfer does not stop us: our log and last normal view are a truthful pair (state
+        // transfer never truncates), so the view change picks the right log whatever we hold.
+        if (!quorumConnected()) return;
         long candidateView = nextViewLedBySelf();
         preVoteView = candidateView;
         Arrays.fill(preVoteGranted, false);
@@ -790,6 +890,7 @@ public final class Replica {
 
     private void onDoViewChange(int from, DoViewChange m) {
         if (!validLog(m.log(), m.afterOp(), m.op()) || m.commit() > m.op() || m.lastNormalView() >= m.view()
+                || m.checkpoint() != null && !chainsOnto(m.log(), m.checkpoint().checksum())
                 || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
             drop("DoViewChange with an inconsistent log from " + from);
             return;
@@ -885,7 +986,7 @@ public final class Replica {
             return;
         }
         adoptView(m.view(), m.afterOp(), m.log(), m.commit());
-        send(from, new PrepareOk(view, log.lastOp()));
+        send(from, prepareOk());
     }
 
     /** Becomes a backup in {@code newView} with our log up to {@code afterOp} and the primary's after it. */
@@ -920,13 +1021,23 @@ public final class Replica {
                 throw new InvariantViolation(self, view, log.lastOp(), "new log changes committed op " + e.op()
                         + ": " + log.get(e.op()) + " -> " + e);
             }
+            if (e.op() == Math.max(afterOp, log.base()) + 1 && e.parent() != log.checksumAt(e.op() - 1)) {
+                throw new InvariantViolation(self, view, log.lastOp(), "new log does not continue our committed log at op " + (e.op() - 1));
+            }
         }
         log.replaceAfter(afterOp, suffix);
-        effects.persist.add(new Effects.ReplaceLog(log.after(log.base())));
+        effects.persist.add(new Effects.ReplaceLog(log.after(log.base()), commit));
     }
 
     // ------------------------------------------------------------------------------------------------
-    // State transfer.
+    // State transfer (catching up with a view, VRR 5.2; where this departs from the paper, see the README).
+    //
+    // Two rules make it safe by construction:
+    //  - A replica that learns of a newer view keeps its log as it is (no truncation): its last normal view and
+    //    its log stay a truthful pair, so a DoViewChange it sends meanwhile claims nothing its log lacks.
+    //  - It changes its log only in two ways: it writes entries the sender reports committed (the same in every
+    //    view, so taking them cannot make any claim unsafe), and it adopts the newer view in one step, with the
+    //    sender's whole log after a point where both logs provably agree (same checksum: same history).
 
     /** Is this message from a view we have left (or are leaving through state transfer)? */
     private boolean ignoreFromOldView(long messageView) {
@@ -934,26 +1045,20 @@ public final class Replica {
     }
 
     /**
-     * We learned that view {@code newView} started without us. Keep only committed entries and fetch the
-     * rest from a replica in that view; adopt the view only when the transfer completed, so that a log with a
-     * missing suffix never claims the new view as its last normal view.
+     * We learned that view {@code newView} started without us. Stop serving (a primary is deposed) and fetch the
+     * state from a replica in that view, starting after our commit-number: entries up to it are the same in
+     * every view, so our log and theirs provably agree up to there. The log stays as it is until then.
      */
     private void learnNewerView(long newView, int source) {
         if (transferView >= newView && now - transferRequestedTick < config.transferRetryTicks()) return;
-        if (log.lastOp() > commit) {
-            log.truncateAfter(commit);
-            effects.persist.add(new Effects.TruncateAfter(commit));
-        }
         if (status == Status.NORMAL && isPrimary() && !deposed) {
-            // What it held above its commit-number was just dropped; it must not serve or answer as primary.
             deposed = true;
-            Arrays.fill(ackedOp, 0);
-            ackedOp[self] = log.lastOp();
             failLocalPending();
         }
-        transferView = newView;
+        transferView = Math.max(transferView, newView);
         transferRequestedTick = now;
-        send(source, new GetState(newView, log.lastOp()));
+        transferSource = source;
+        send(source, new GetState(transferView, commit));
     }
 
     /** Same view, but we lack entries: ask {@code source} for everything after our last op. */
@@ -961,7 +1066,36 @@ public final class Replica {
         if (transferView >= 0 && now - transferRequestedTick < config.transferRetryTicks()) return;
         transferView = view;
         transferRequestedTick = now;
+        transferSource = source;
         send(source, new GetState(view, log.lastOp()));
+    }
+
+    /** Same view, but our log diverges from the primary's somewhere above our commit-number: fetch from there. */
+    private void requestStateFromCommit(int source) {
+        if (transferView >= 0 && now - transferRequestedTick < config.transferRetryTicks()) return;
+        transferView = view;
+        transferRequestedTick = now;
+        transferSource = source;
+        send(source, new GetState(view, commit));
+    }
+
+    /**
+     * A pending state transfer whose answer did not come: ask again, the next replica in turn, so that a lost
+     * message or a dead source never leaves a replica waiting for ever. Runs in every status but RECOVERING.
+     */
+    private void retryStateTransfer() {
+        if (transferView < 0 || now - transferRequestedTick < config.transferRetryTicks()) return;
+        if (transferView == view && status == Status.NORMAL) {
+            transferView = -1; // same view: the next Prepare, Commit or Pong asks again, perhaps someone else
+            return;
+        }
+        int next = transferSource;
+        do {
+            next = (next + 1) % replicaCount;
+        } while (next == self);
+        transferRequestedTick = now;
+        transferSource = next;
+        send(next, new GetState(transferView, commit));
     }
 
     private void onGetState(int from, GetState m) {
@@ -983,68 +1117,127 @@ public final class Replica {
             if (!chunk.isEmpty() && bytes > config.messageBudgetBytes()) break;
             chunk.add(e);
         }
-        send(from, new NewState(view, afterOp, afterOp + chunk.size(), commit, chunk, with));
+        send(from, new NewState(view, afterOp, afterOp + chunk.size(), commit, log.lastOp(), chunk, with));
     }
 
     private void onNewState(int from, NewState m) {
         // m.commit() may exceed m.op(): state transfer comes in chunks, and the sender's commit-number says
         // how far there is to go.
-        if (!validLog(m.entries(), m.afterOp(), m.op())
+        if (!validLog(m.entries(), m.afterOp(), m.op()) || m.checkpoint() != null && !chainsOnto(m.entries(), m.checkpoint().checksum())
+                || m.op() > m.logEnd() || m.commit() > m.logEnd()
                 || m.checkpoint() != null && (m.checkpoint().op() != m.afterOp() || m.checkpoint().op() > m.commit())) {
             drop("NewState inconsistent from " + from);
             return;
         }
         if (status == Status.RECOVERING || m.view() < view) return;
-        boolean sameView = m.view() == view && status == Status.NORMAL;
-        if (!sameView && config.primaryOf(m.view()) == self) {
+        if (m.view() == view && status == Status.NORMAL) {
+            appendSameView(from, m);
+            return;
+        }
+        if (config.primaryOf(m.view()) == self) {
             drop("NewState for view " + m.view() + " which only this replica can start");
             return;
         }
-        if (!sameView) {
-            // Adopting a newer view: everything above our commit-number may differ from that view's log.
-            if (log.lastOp() > commit) {
-                log.truncateAfter(commit);
-                effects.persist.add(new Effects.TruncateAfter(commit));
-            }
-        }
-        if (m.checkpoint() != null && m.checkpoint().op() > commit) {
-            if (log.lastOp() > commit) {
-                log.truncateAfter(commit);
-                effects.persist.add(new Effects.TruncateAfter(commit));
-            }
-            installCheckpoint(m.checkpoint(), List.of());
-        }
-        if (m.afterOp() > log.lastOp()) {
-            transferView = -1; // answer to an older request; ask again
+        catchUpToNewerView(from, m);
+    }
+
+    /** A NewState of our own view: append what chains onto our log; only the primary's log may replace our tail. */
+    private void appendSameView(int from, NewState m) {
+        if (m.checkpoint() != null && m.checkpoint().op() > commit) installCheckpoint(m.checkpoint(), null);
+        if (!log.knows(m.afterOp()) || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
+            drop("NewState from " + from + " does not continue our log at op " + m.afterOp());
+            if (transferView == view) transferView = -1;
+            if (from == config.primaryOf(view) && m.afterOp() > commit) requestStateFromCommit(from);
             return;
         }
         List<LogEntry> appended = new ArrayList<>();
         for (LogEntry e : m.entries()) {
             if (e.op() <= log.lastOp()) {
-                if (e.op() > log.base() && e.op() <= commit && !e.equals(log.get(e.op()))) {
-                    throw new InvariantViolation(self, view, log.lastOp(), "NewState from " + from
-                            + " differs at committed op " + e.op());
+                if (e.op() <= log.base() || log.get(e.op()).checksum() == e.checksum()) continue;
+                // Our tail diverges from the sender's here. Entries of this view come from its primary, so only the
+                // primary's log may replace ours (what differs from it was never committed).
+                if (from != config.primaryOf(view) || e.op() <= commit) {
+                    drop("NewState from " + from + " differs from our entry at op " + e.op());
+                    break;
                 }
-                continue;
+                log.truncateAfter(e.op() - 1);
+                effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
+                appended.clear();
             }
             log.append(e);
             appended.add(e);
         }
-        if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended)));
+        if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended), commit));
         transferView = -1;
-        if (!sameView) {
-            view = m.view();
-            lastNormalView = m.view();
-            status = Status.NORMAL;
-            deposed = false;
-            preVoteView = -1;
-            failLocalPending();
-            effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
-        }
         if (from == config.primaryOf(view)) heardPrimary();
-        send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
-        advanceBackupCommit(m.commit());
+        send(config.primaryOf(view), prepareOk());
+        // Up to m.op() our log is now the sender's, who is in our view.
+        advanceBackupCommit(Math.min(m.commit(), m.op()));
         if (m.commit() > log.lastOp()) requestState(from); // more to come: ask for the next chunk now
+    }
+
+    /**
+     * A NewState of a view we have not started. Take the entries the sender reports committed (and its checkpoint
+     * if we are that far behind); adopt the view only when the message carries the sender's whole log after a
+     * point where ours provably agrees with it.
+     */
+    private void catchUpToNewerView(int from, NewState m) {
+        if (m.checkpoint() != null && m.checkpoint().op() > commit) installCheckpoint(m.checkpoint(), null);
+        if (!log.knows(m.afterOp()) || m.afterOp() > commit && !(m.checkpoint() != null && m.afterOp() == log.base())
+                || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
+            // An answer to an older request, or from a point we cannot check: the retry asks again (the next
+            // replica in turn) from our commit-number.
+            transferView = Math.max(transferView, m.view());
+            return;
+        }
+        boolean whole = m.op() == m.logEnd() && m.logEnd() >= commit;
+        if (whole) {
+            adoptView(m.view(), m.afterOp(), m.entries(), Math.min(m.commit(), m.logEnd()));
+            send(config.primaryOf(view), prepareOk());
+            return;
+        }
+        // Only a chunk: write the committed entries it carries, replacing ours where they differ (ours there were
+        // never committed), and ask for the next chunk.
+        long before = commit;
+        writeCommitted(m.afterOp(), m.entries(), m.commit());
+        transferView = Math.max(transferView, m.view());
+        if (commit > before) {
+            // Progress: ask the same replica for the next chunk at once. Without progress the retry asks the next.
+            transferRequestedTick = now;
+            transferSource = from;
+            send(from, new GetState(transferView, commit));
+        }
+    }
+
+    /** Writes {@code entries} (after {@code afterOp}, where our log agrees) that are at or below {@code senderCommit}. */
+    private void writeCommitted(long afterOp, List<LogEntry> entries, long senderCommit) {
+        List<LogEntry> appended = new ArrayList<>();
+        long last = afterOp;
+        for (LogEntry e : entries) {
+            if (e.op() > senderCommit) break;
+            if (e.op() <= log.lastOp()) {
+                if (e.op() <= log.base() || log.get(e.op()).checksum() == e.checksum()) {
+                    last = e.op();
+                    continue;
+                }
+                if (e.op() <= commit) {
+                    throw new InvariantViolation(self, view, log.lastOp(), "committed op " + e.op() + " differs from the one a peer reports committed");
+                }
+                log.truncateAfter(e.op() - 1);
+                effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
+                appended.clear();
+            }
+            log.append(e);
+            appended.add(e);
+            last = e.op();
+        }
+        if (last > commit) {
+            commit = last;
+            if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended), commit));
+            applyCommitted();
+        } else if (!appended.isEmpty()) {
+            effects.persist.add(new Effects.AppendEntries(List.copyOf(appended), commit));
+        }
     }
 
     private void onTransfer(int from, Transfer m) {
@@ -1083,7 +1276,8 @@ public final class Replica {
 
     private void onRecoveryResponse(int from, RecoveryResponse m) {
         long logBase = m.checkpoint() == null ? 0 : m.checkpoint().op();
-        if (m.log() != null && (!validLog(m.log(), logBase, m.op()) || m.commit() > m.op() || logBase > m.commit())
+        long baseChecksum = m.checkpoint() == null ? LogEntry.ROOT : m.checkpoint().checksum();
+        if (m.log() != null && (!validLog(m.log(), logBase, m.op()) || !chainsOnto(m.log(), baseChecksum) || m.commit() > m.op() || logBase > m.commit())
                 || m.log() == null && m.checkpoint() != null) {
             drop("RecoveryResponse inconsistent from " + from);
             return;
@@ -1108,8 +1302,8 @@ public final class Replica {
         if (primary.checkpoint() != null) {
             installCheckpoint(primary.checkpoint(), primary.log());
         } else {
-            log.resetTo(0, primary.log());
-            effects.persist.add(new Effects.ReplaceLog(log.after(0)));
+            log.resetTo(0, LogEntry.ROOT, primary.log());
+            effects.persist.add(new Effects.ReplaceLog(log.after(0), commit));
         }
         view = latestView;
         lastNormalView = latestView;
@@ -1118,20 +1312,28 @@ public final class Replica {
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         resetElectionDeadline();
         heardPrimary();
-        send(config.primaryOf(view), new PrepareOk(view, log.lastOp()));
+        send(config.primaryOf(view), prepareOk());
         advanceBackupCommit(primary.commit());
     }
 
     // ------------------------------------------------------------------------------------------------
     // Helpers.
 
+    /** Entries numbered afterOp + 1 to lastOp without a gap, each naming the one before it as its parent. */
     private boolean validLog(List<LogEntry> entries, long afterOp, long lastOp) {
         if (entries == null || lastOp < afterOp || afterOp < 0 || entries.size() != lastOp - afterOp) return false;
         long expected = afterOp + 1;
+        LogEntry previous = null;
         for (LogEntry e : entries) {
-            if (e == null || e.op() != expected++) return false;
+            if (e == null || e.op() != expected++ || previous != null && e.parent() != previous.checksum()) return false;
+            previous = e;
         }
         return true;
+    }
+
+    /** True when {@code entries} is empty or its first entry names {@code checksum} as its parent. */
+    private static boolean chainsOnto(List<LogEntry> entries, long checksum) {
+        return entries.isEmpty() || entries.get(0).parent() == checksum;
     }
 
     private void heardPrimary() {

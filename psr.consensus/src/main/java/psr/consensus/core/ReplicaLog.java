@@ -11,9 +11,25 @@ import java.util.List;
 final class ReplicaLog {
     private final ArrayList<LogEntry> entries = new ArrayList<>();
     private long base;
+    /** The checksum of the entry at the base: {@link LogEntry#ROOT} for base 0, else the checkpoint's. */
+    private long baseChecksum = LogEntry.ROOT;
 
     long base() {
         return base;
+    }
+
+    /** The checksum of the entry at {@code op}, from the base (the checkpoint's) to the last op. */
+    long checksumAt(long op) {
+        return op == base ? baseChecksum : get(op).checksum();
+    }
+
+    long lastChecksum() {
+        return checksumAt(lastOp());
+    }
+
+    /** True when {@code op} lies in the log or is its base, so that {@link #checksumAt} knows it. */
+    boolean knows(long op) {
+        return op >= base && op <= lastOp();
     }
 
     long lastOp() {
@@ -26,8 +42,9 @@ final class ReplicaLog {
     }
 
     void append(LogEntry entry) {
-        if (entry.op() != lastOp() + 1) {
-            throw new IllegalArgumentException("append of op " + entry.op() + " after op " + lastOp());
+        if (!entry.follows(lastOp(), lastChecksum())) {
+            throw new IllegalArgumentException("append of op " + entry.op() + " after op " + lastOp() + " that does not follow it (parent "
+                    + Long.toHexString(entry.parent()) + ", last checksum " + Long.toHexString(lastChecksum()) + ")");
         }
         entries.add(entry);
     }
@@ -53,10 +70,11 @@ final class ReplicaLog {
         }
     }
 
-    /** Starts over from a checkpoint at {@code newBase} followed by {@code suffix}. */
-    void resetTo(long newBase, List<LogEntry> suffix) {
+    /** Starts over from a checkpoint at {@code newBase} whose last entry has {@code newBaseChecksum}, followed by {@code suffix}. */
+    void resetTo(long newBase, long newBaseChecksum, List<LogEntry> suffix) {
         entries.clear();
         base = newBase;
+        baseChecksum = newBaseChecksum;
         for (LogEntry e : suffix) append(e);
     }
 
@@ -64,6 +82,7 @@ final class ReplicaLog {
     void compactTo(long op) {
         if (op <= base) return;
         if (op > lastOp()) throw new IllegalArgumentException("compact to op " + op + " beyond the log's last op " + lastOp());
+        baseChecksum = get(op).checksum();
         entries.subList(0, (int) (op - base)).clear();
         base = op;
     }

@@ -6,13 +6,14 @@ import java.util.Objects;
  * A client's request to execute {@code command} once.
  *
  * @param clientId      the client's id, never 0; one client has at most one request outstanding
- * @param requestNumber increases by one with every new request of that client, from 1; a retry reuses it
+ * @param requestNumber {@link LogEntry#REGISTER} (0) registers the client's session, which must commit before its
+ *                      first request; then it increases by one with every new request, from 1; a retry reuses it
  * @param command       the state machine command; owned by the request, never modified
  */
 public record Request(long clientId, long requestNumber, byte[] command) {
     public Request {
-        if (clientId == 0) throw new IllegalArgumentException("client id must not be 0 (reserved)");
-        if (requestNumber < 1) throw new IllegalArgumentException("request number must be >= 1, was " + requestNumber);
+        if (clientId == 0 || clientId == LogEntry.GROUP) throw new IllegalArgumentException("client id must not be 0 or -1 (reserved), was " + clientId);
+        if (requestNumber < 0) throw new IllegalArgumentException("request number must be >= 0 (0 registers), was " + requestNumber);
         Objects.requireNonNull(command, "command");
     }
 }

@@ -20,6 +20,10 @@ public interface StateMachine {
     /** The whole state, for a checkpoint; deterministic: equal states give equal bytes. The caller owns the array. */
     byte[] snapshot();
 
-    /** Replaces the whole state with one {@link #snapshot()} returned (possibly on another replica). */
+    /**
+     * Replaces the whole state with one {@link #snapshot()} returned (possibly on another replica). All or nothing:
+     * a malformed snapshot throws {@link IllegalArgumentException} and leaves the state as it was, so that the
+     * replica can refuse the checkpoint without having half installed it.
+     */
     void restore(byte[] snapshot);
 }

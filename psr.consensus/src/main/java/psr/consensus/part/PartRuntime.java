@@ -40,6 +40,7 @@ import psr.consensus.codec.CodecException;
 import psr.consensus.codec.MessageCodec;
 import psr.consensus.core.Effects;
 import psr.consensus.core.Effects.Outcome;
+import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Replica;
 import psr.consensus.core.Request;
@@ -69,6 +70,7 @@ public final class PartRuntime implements PartState {
     }
 
     static final byte FRAME_REPLICA = 0, FRAME_FORWARD = 1, FRAME_FORWARD_REPLY = 2;
+    private static final byte[] NO_COMMAND = new byte[0];
     static final String TASK_PREFIX = "$task/";
     private static final int SESSIONS = 64;
 
@@ -109,11 +111,22 @@ public final class PartRuntime implements PartState {
 
     private record RequestKey(long clientId, long requestNumber) {}
 
-    /** A client session: one request outstanding at a time, so the client table gives at-most-once execution. */
+    /**
+     * A client session: one request outstanding at a time, so the client table gives at-most-once execution. Its
+     * first request through the log registers it ({@link LogEntry#REGISTER}); an evicted session starts over under
+     * a new id, but the request that found it evicted is failed, never resubmitted.
+     */
     private final class Session {
         long clientId = newClientId();
         long requestNumber;
+        boolean registered;
         Pending current;
+
+        void startOver() {
+            clientId = newClientId();
+            requestNumber = 0;
+            registered = false;
+        }
     }
 
     private final class Pending {
@@ -122,7 +135,11 @@ public final class PartRuntime implements PartState {
         final long deadlineTick;
         Session session;
         long requestNumber;
+        /** True while the session this request waits on is being registered (the request itself not yet sent). */
+        boolean registering;
         boolean everSent;
+        /** How often the request itself was handed to a primary: once means at most one copy can be in the log. */
+        int sends;
         long lastSentTick = Long.MIN_VALUE / 2;
         String lastProblem = "";
 
@@ -213,7 +230,7 @@ public final class PartRuntime implements PartState {
                 }
             } else {
                 r = Replica.restart(replicaConfig, stateMachine, replicaRandom, loaded.view(), loaded.lastNormalView(),
-                        loaded.checkpoint(), loaded.log());
+                        loaded.checkpoint(), loaded.log(), loaded.commit());
                 replayUntilOp = loaded.lastOp();
                 how = "restarted from storage: view " + loaded.view() + ", " + loaded.lastOp() + " operations"
                         + (loaded.checkpoint() != null ? " (checkpoint at op " + loaded.checkpoint().op() + ")" : "")
@@ -420,15 +437,37 @@ public final class PartRuntime implements PartState {
     private void assign(Session s, Pending p) {
         s.current = p;
         p.session = s;
+        p.registering = !s.registered;
+        p.requestNumber = p.registering ? LogEntry.REGISTER : ++s.requestNumber;
+        pending.put(p.key(), p);
+    }
+
+    /** The session of {@code p} was registered: now send the request itself. */
+    private void registered(Pending p) {
+        pending.remove(p.key());
+        Session s = p.session;
+        s.registered = true;
+        p.registering = false;
         p.requestNumber = ++s.requestNumber;
         pending.put(p.key(), p);
+        dispatch(p);
+    }
+
+    private byte[] wireCommand(Pending p) {
+        return p.registering ? NO_COMMAND : p.command;
+    }
+
+    private static void markSent(Pending p) {
+        if (p.registering) return; // a registration alone cannot execute the request
+        p.everSent = true;
+        p.sends++;
     }
 
     private void dispatch(Pending p) {
         p.lastSentTick = ticks;
         if (replica.isServingPrimary()) {
-            p.everSent = true;
-            handle(replica.submit(new Request(p.session.clientId, p.requestNumber, p.command)));
+            markSent(p);
+            handle(replica.submit(new Request(p.session.clientId, p.requestNumber, wireCommand(p))));
             return;
         }
         int primaryIndex = replica.primary();
@@ -439,9 +478,10 @@ public final class PartRuntime implements PartState {
             return;
         }
         if (primaryKnown) {
-            p.everSent = true;
-            ByteBuffer b = ByteBuffer.allocate(1 + 16 + p.command.length);
-            b.put(FRAME_FORWARD).putLong(p.session.clientId).putLong(p.requestNumber).put(p.command);
+            markSent(p);
+            byte[] command = wireCommand(p);
+            ByteBuffer b = ByteBuffer.allocate(1 + 16 + command.length);
+            b.put(FRAME_FORWARD).putLong(p.session.clientId).putLong(p.requestNumber).put(command);
             transport.send(settings.part(), settings.replicas().get(primaryIndex), b.array());
         } else {
             p.lastProblem = replica.refusal().isEmpty() ? "no primary known (" + replica.status() + ", view " + replica.view() + ")" : replica.refusal();
@@ -458,7 +498,9 @@ public final class PartRuntime implements PartState {
         Pending p = pending.get(key);
         if (p == null) return; // answered already, or timed out
         switch (reply.outcome()) {
-            case OK -> complete(p, reply);
+            case OK -> {
+                if (p.registering) registered(p); else complete(p, reply);
+            }
             case NOT_PRIMARY -> {
                 p.lastProblem = "node " + fromNode + " is not the primary";
                 if (!settings.forwardWrites() && fromNode == settings.node()) {
@@ -468,14 +510,16 @@ public final class PartRuntime implements PartState {
                     p.lastSentTick = Long.MIN_VALUE / 2; // retry on the next tick
                 }
             }
-            case SESSION_EXPIRED -> {
-                // Not executed: retry once under a fresh session id.
+            case EVICTED -> {
+                // The session was evicted from the group's client table. Sent once, the request is in the log at most
+                // once, and that copy did not execute; sent more often, an earlier copy may have executed before the
+                // eviction. Either way it is not resubmitted: the caller decides. The session starts over.
                 pending.remove(key);
-                p.session.clientId = newClientId();
-                p.session.requestNumber = 0;
-                p.requestNumber = ++p.session.requestNumber;
+                p.session.startOver();
                 pending.put(p.key(), p);
-                dispatch(p);
+                String why = "part " + settings.part() + ": the client session was evicted from the client table (client.table.capacity sessions are kept)";
+                fail(p, p.sends <= 1 ? new StateException(why + "; the operation did not execute")
+                        : new OutcomeUnknownException(why + " while the operation was being retried; it may or may not have executed"));
             }
             case STALE_REQUEST -> fail(p, new StateException("part " + settings.part() + ": request judged stale (a newer request of its session ran)"));
             case BUSY -> {
@@ -571,7 +615,7 @@ public final class PartRuntime implements PartState {
                     long requestNumber = b.getLong();
                     byte[] command = new byte[b.remaining()];
                     b.get(command);
-                    if (clientId == 0 || requestNumber < 1) {
+                    if (clientId == 0 || clientId == LogEntry.GROUP || requestNumber < 0) {
                         transportDrops.incrementAndGet();
                         return;
                     }

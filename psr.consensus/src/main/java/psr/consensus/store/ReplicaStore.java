@@ -25,16 +25,20 @@ public final class ReplicaStore {
     static final String CHECKPOINT_FILE = "checkpoint";
     static final int CHECKPOINT_MAGIC = 0x50535243; // "PSRC"
     static final int VIEW_MAGIC = 0x50535256; // "PSRV"
-    static final int VIEW_FORMAT = 1;
+    static final int VIEW_FORMAT = 2; // 2: checkpoints carry their last entry's checksum; log records their parent and commit
     static final int VIEW_RECORD_BYTES = 4 + 4 + 8 + 8 + 4;
     static final int LOG_HEADER_BYTES = 12;
-    static final int ENTRY_FIXED_BYTES = 8 * 4 + 4;
+    static final int ENTRY_FIXED_BYTES = 8 * 6 + 4;
     /** The largest log record accepted when reading; anything larger is corruption, not a reason to allocate. */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-    /** What was found on disk: the log holds the operations after the checkpoint (null when there is none). */
+    /**
+     * What was found on disk: the log holds the operations after the checkpoint (null when there is none), and
+     * {@code commit} is the highest commit-number the replica had persisted (at least the checkpoint's op): every
+     * operation up to it is committed, so a restart applies them at once.
+     */
     public record Loaded(boolean empty, long view, long lastNormalView, Checkpoint checkpoint, List<LogEntry> log,
-            boolean corrupt, String problem, long tornBytesDropped) {
+            long commit, boolean corrupt, String problem, long tornBytesDropped) {
 
         /** The last op-number on disk. */
         public long lastOp() {
@@ -61,7 +65,7 @@ public final class ReplicaStore {
         byte[] viewBytes = storage.read(VIEW_FILE);
         byte[] logBytes = storage.read(LOG_FILE);
         byte[] checkpointBytes = storage.read(CHECKPOINT_FILE);
-        if (viewBytes == null && logBytes == null && checkpointBytes == null) return new Loaded(true, 0, 0, null, List.of(), false, "", 0);
+        if (viewBytes == null && logBytes == null && checkpointBytes == null) return new Loaded(true, 0, 0, null, List.of(), 0, false, "", 0);
         if (viewBytes == null) return corrupt("log present but view state missing");
         ByteBuffer v = ByteBuffer.wrap(viewBytes);
         if (viewBytes.length != VIEW_RECORD_BYTES || v.getInt() != VIEW_MAGIC || v.getInt() != VIEW_FORMAT
@@ -81,6 +85,8 @@ public final class ReplicaStore {
         long base = checkpoint == null ? 0 : checkpoint.op();
         List<LogEntry> log = new ArrayList<>();
         long expectedOp = -1; // the first record fixes where the file starts
+        long previousChecksum = 0; // of the record before, once there is one
+        long commit = base;
         if (logBytes == null) logBytes = new byte[0];
         int pos = 0;
         String problem = "";
@@ -110,13 +116,26 @@ public final class ReplicaStore {
                 problem = "log record at byte " + pos + " (op " + (log.size() + 1) + ") fails its CRC-32C";
                 break;
             }
-            LogEntry entry = decodeEntry(ByteBuffer.wrap(logBytes, payload, length), length);
+            ByteBuffer payloadBuffer = ByteBuffer.wrap(logBytes, payload, length);
+            LogEntry entry = decodeEntry(payloadBuffer, length);
+            long recordCommit = entry == null ? -1 : payloadBuffer.getLong();
             if (expectedOp < 0 && entry != null) expectedOp = entry.op();
-            if (entry == null || entry.op() != expectedOp || entry.op() > base + 1 && log.isEmpty()) {
+            if (entry == null || recordCommit < 0 || entry.op() != expectedOp || entry.op() > base + 1 && log.isEmpty()) {
                 corrupt = true;
                 problem = "log record at byte " + pos + " is not op " + (entry == null ? "?" : expectedOp) + " (the log must continue the checkpoint at op " + base + ")";
                 break;
             }
+            // The hash chain: a record that does not name the one before it (or the checkpoint's last entry) as its
+            // parent was lost, misdirected or written over, even though its own checksums hold.
+            boolean chained = entry.op() == base + 1 ? entry.parent() == (checkpoint == null ? LogEntry.ROOT : checkpoint.checksum())
+                    : entry.op() <= base || entry.parent() == previousChecksum;
+            if (!chained) {
+                corrupt = true;
+                problem = "log record at byte " + pos + " (op " + entry.op() + ") does not follow the record before it (parent checksum differs)";
+                break;
+            }
+            previousChecksum = entry.checksum();
+            commit = Math.max(commit, recordCommit);
             expectedOp++;
             if (entry.op() > base) { // records the checkpoint already holds (a crash before the log was rewritten) are skipped
                 if (log.isEmpty()) firstOp = entry.op();
@@ -129,26 +148,27 @@ public final class ReplicaStore {
         logLength = pos;
         if (log.isEmpty()) firstOp = base + 1;
         if (torn > 0) storage.truncate(LOG_FILE, pos);
-        return new Loaded(false, view, lastNormalView, checkpoint, log, corrupt, problem, torn);
+        commit = Math.min(commit, base + log.size());
+        return new Loaded(false, view, lastNormalView, checkpoint, log, commit, corrupt, problem, torn);
     }
 
     private static Loaded corrupt(String problem) {
-        return new Loaded(false, 0, 0, null, List.of(), true, problem, 0);
+        return new Loaded(false, 0, 0, null, List.of(), 0, true, problem, 0);
     }
 
     /** Carries out a batch of persistence effects; durable when it returns if {@code sync}. */
     public void apply(List<Effects.PersistOp> ops, boolean sync) throws IOException {
         for (Effects.PersistOp op : ops) {
             if (op instanceof Effects.AppendEntries a) {
-                append(a.entries());
+                append(a.entries(), a.commit());
             } else if (op instanceof Effects.TruncateAfter t) {
                 truncateAfter(t.op());
             } else if (op instanceof Effects.ReplaceLog r) {
-                replaceLog(r.entries());
+                replaceLog(r.entries(), r.commit());
             } else if (op instanceof Effects.SaveViewState v) {
                 saveViewState(v.view(), v.lastNormalView());
             } else if (op instanceof Effects.InstallCheckpoint c) {
-                installCheckpoint(c.checkpoint(), c.logAfter());
+                installCheckpoint(c.checkpoint(), c.logAfter(), c.commit());
             }
         }
         if (sync) sync();
@@ -164,12 +184,12 @@ public final class ReplicaStore {
         logDirty = false;
     }
 
-    private void append(List<LogEntry> entries) throws IOException {
+    private void append(List<LogEntry> entries, long commit) throws IOException {
         for (LogEntry e : entries) {
             if (e.op() != firstOp + offsets.size()) {
                 throw new IllegalStateException("persisted log ends at op " + (firstOp + offsets.size() - 1) + ", cannot append op " + e.op());
             }
-            byte[] record = encodeRecord(e);
+            byte[] record = encodeRecord(e, commit);
             storage.append(LOG_FILE, record, 0, record.length);
             offsets.add(logLength);
             logLength += record.length;
@@ -188,24 +208,24 @@ public final class ReplicaStore {
         logLength = cut;
     }
 
-    private void installCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter) throws IOException {
+    private void installCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter, long commit) throws IOException {
         // The checkpoint first: if we crash before the log is rewritten, loading skips the records it holds.
         sync();
         storage.replace(CHECKPOINT_FILE, encodeCheckpoint(checkpoint));
-        replaceLog(logAfter, checkpoint.op() + 1);
+        replaceLog(logAfter, checkpoint.op() + 1, commit);
     }
 
-    private void replaceLog(List<LogEntry> entries) throws IOException {
-        replaceLog(entries, entries.isEmpty() ? firstOp : entries.get(0).op());
+    private void replaceLog(List<LogEntry> entries, long commit) throws IOException {
+        replaceLog(entries, entries.isEmpty() ? firstOp : entries.get(0).op(), commit);
     }
 
-    private void replaceLog(List<LogEntry> entries, long startOp) throws IOException {
+    private void replaceLog(List<LogEntry> entries, long startOp, long commit) throws IOException {
         offsets.clear();
         firstOp = startOp;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long length = 0;
         for (LogEntry e : entries) {
-            byte[] record = encodeRecord(e);
+            byte[] record = encodeRecord(e, commit);
             offsets.add(length);
             length += record.length;
             out.write(record, 0, record.length);
@@ -232,47 +252,51 @@ public final class ReplicaStore {
         }
     }
 
-    static byte[] encodeRecord(LogEntry e) {
+    /** A log record of {@code e}, written when the replica's commit-number was {@code commit}. */
+    static byte[] encodeRecord(LogEntry e, long commit) {
         int length = ENTRY_FIXED_BYTES + e.command().length;
         ByteBuffer b = ByteBuffer.allocate(LOG_HEADER_BYTES + length);
         b.putInt(length).putInt(0).putInt(0);
-        b.putLong(e.view()).putLong(e.op()).putLong(e.clientId()).putLong(e.requestNumber());
-        b.putInt(e.command().length).put(e.command());
+        b.putLong(e.view()).putLong(e.op()).putLong(e.parent()).putLong(e.clientId()).putLong(e.requestNumber());
+        b.putInt(e.command().length).put(e.command()).putLong(commit);
         b.putInt(4, crc(b.array(), LOG_HEADER_BYTES, length));
         b.putInt(8, crc(b.array(), 0, 8));
         return b.array();
     }
 
+    /** The entry of a record's payload, leaving {@code b} at the record's commit-number; null if impossible. */
     private static LogEntry decodeEntry(ByteBuffer b, int length) {
         long view = b.getLong();
         long op = b.getLong();
+        long parent = b.getLong();
         long clientId = b.getLong();
         long requestNumber = b.getLong();
         int commandLength = b.getInt();
-        if (commandLength != length - ENTRY_FIXED_BYTES || view < 0 || op < 1 || clientId == 0 || requestNumber < 1) return null;
+        if (commandLength != length - ENTRY_FIXED_BYTES || view < 0 || op < 1 || clientId == 0 || requestNumber < 0) return null;
         byte[] command = new byte[commandLength];
         b.get(command);
-        return new LogEntry(view, op, clientId, requestNumber, command);
+        return new LogEntry(view, op, parent, clientId, requestNumber, command);
     }
 
     static byte[] encodeCheckpoint(Checkpoint c) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 4 + c.state().length + 4);
-        b.putInt(CHECKPOINT_MAGIC).putInt(VIEW_FORMAT).putLong(c.op()).putInt(c.state().length).put(c.state());
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + 4 + c.state().length + 4);
+        b.putInt(CHECKPOINT_MAGIC).putInt(VIEW_FORMAT).putLong(c.op()).putLong(c.checksum()).putInt(c.state().length).put(c.state());
         b.putInt(crc(b.array(), 0, b.capacity() - 4));
         return b.array();
     }
 
     static Checkpoint decodeCheckpoint(byte[] bytes) {
-        if (bytes.length < 24) return null;
+        if (bytes.length < 32) return null;
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (b.getInt() != CHECKPOINT_MAGIC || b.getInt() != VIEW_FORMAT) return null;
         if (crc(bytes, 0, bytes.length - 4) != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) return null;
         long op = b.getLong();
+        long checksum = b.getLong();
         int length = b.getInt();
-        if (op < 1 || length != bytes.length - 24) return null;
+        if (op < 1 || length != bytes.length - 32) return null;
         byte[] state = new byte[length];
         b.get(state);
-        return new Checkpoint(op, state);
+        return new Checkpoint(op, checksum, state);
     }
 
     static int crc(byte[] data, int offset, int length) {

@@ -48,7 +48,7 @@ class MessageCodecTest {
     static LogEntry entry(long op, int commandBytes) {
         byte[] command = new byte[commandBytes];
         for (int i = 0; i < commandBytes; i++) command[i] = (byte) (op * 31 + i);
-        return new LogEntry(1, op, 7, op, command);
+        return new LogEntry(1, op, 0x1234L, 7, op, command);
     }
 
     static List<LogEntry> log(int count, int commandBytes) {
@@ -59,15 +59,15 @@ class MessageCodecTest {
 
     /** Small messages of every type, with the edge cases: empty lists, null log, extreme values. */
     static List<Message> samples() {
-        LogEntry extreme = new LogEntry(MAX, MAX, Long.MIN_VALUE, MAX, new byte[] {(byte) 0xFF, 0, 0x7F, (byte) 0x80});
-        LogEntry negativeClient = new LogEntry(0, 1, -1, 1, new byte[0]);
+        LogEntry extreme = new LogEntry(MAX, MAX, 0x1234L, Long.MIN_VALUE, MAX, new byte[] {(byte) 0xFF, 0, 0x7F, (byte) 0x80});
+        LogEntry negativeClient = new LogEntry(0, 1, 0x1234L, -1, 1, new byte[0]);
         return List.of(
                 new Prepare(3, 17, 16, entry(17, 32)),
-                new Prepare(0, 1, 0, new LogEntry(0, 1, 1, 1, new byte[0])),
+                new Prepare(0, 1, 0, new LogEntry(0, 1, 0x1234L, 1, 1, new byte[0])),
                 new Prepare(MAX, MAX, MAX, extreme),
-                new PrepareOk(3, 17),
-                new PrepareOk(MAX, MAX),
-                new PrepareOk(0, 0),
+                new PrepareOk(3, 17, 0x77L),
+                new PrepareOk(MAX, MAX, 0x77L),
+                new PrepareOk(0, 0, 0x77L),
                 new Commit(3, 16),
                 new Commit(MAX, MAX),
                 new Ping(4, Status.NORMAL, 9, true, 1234),
@@ -90,9 +90,9 @@ class MessageCodecTest {
                 new StartView(MAX, MAX, MAX, 0, List.of(extreme)),
                 new GetState(9, 12),
                 new GetState(MAX, MAX),
-                new NewState(9, 1, 3, 2, log(3, 9).subList(1, 3), null),
-                new NewState(9, 3, 3, 3, List.of(), null),
-                new NewState(MAX, MAX, MAX, MAX, List.of(extreme), null),
+                new NewState(9, 1, 3, 2, 3, log(3, 9).subList(1, 3), null),
+                new NewState(9, 3, 3, 3, 3, List.of(), null),
+                new NewState(MAX, MAX, MAX, MAX, MAX, List.of(extreme), null),
                 new Recovery(0x1234_5678_9ABC_DEF0L),
                 new Recovery(Long.MIN_VALUE),
                 new Recovery(-1),
@@ -100,9 +100,9 @@ class MessageCodecTest {
                 new RecoveryResponse(10, 42, -1, -1, null, null),
                 new Transfer(7, 2),
                 new Transfer(Long.MAX_VALUE, Integer.MAX_VALUE),
-                new RecoveryResponse(10, 42, 9, 9, log(2, 3), new Checkpoint(7, new byte[] {1, 2, 3})),
-                new NewState(3, 7, 9, 9, log(2, 3), new Checkpoint(7, new byte[0])),
-                new DoViewChange(4, 3, 9, 9, 7, log(2, 3), new Checkpoint(7, new byte[] {9})),
+                new RecoveryResponse(10, 42, 9, 9, log(2, 3), new Checkpoint(7, 0x55L, new byte[] {1, 2, 3})),
+                new NewState(3, 7, 9, 9, 9, log(2, 3), new Checkpoint(7, 0x55L, new byte[0])),
+                new DoViewChange(4, 3, 9, 9, 7, log(2, 3), new Checkpoint(7, 0x55L, new byte[] {9})),
                 new RecoveryResponse(10, 42, 0, 0, List.of(), null),
                 new RecoveryResponse(0, Long.MIN_VALUE, 5, 5, null, null),
                 new RecoveryResponse(MAX, MAX, MAX, MAX, List.of(extreme), null));
@@ -169,11 +169,11 @@ class MessageCodecTest {
     @Test
     void typeBytesAreTheDocumentedOnes() {
         Object[][] table = {
-                {new Prepare(0, 1, 0, entry(1, 0)), 1}, {new PrepareOk(0, 0), 2}, {new Commit(0, 0), 3},
+                {new Prepare(0, 1, 0, entry(1, 0)), 1}, {new PrepareOk(0, 0, 0x77L), 2}, {new Commit(0, 0), 3},
                 {new Ping(0, Status.NORMAL, 0, false, 0), 4}, {new Pong(0, Status.NORMAL, 0, false, 0), 5},
                 {new PreVote(0, false), 6}, {new PreVoteReply(0, false), 7}, {new StartViewChange(0, false, 0), 8},
                 {new DoViewChange(0, 0, 0, 0, 0, List.of(), null), 9}, {new StartView(0, 0, 0, 0, List.of()), 10},
-                {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
+                {new GetState(0, 0), 11}, {new NewState(0, 0, 0, 0, 0, List.of(), null), 12}, {new Recovery(0), 13},
                 {new RecoveryResponse(0, 0, -1, -1, null, null), 14}, {new Transfer(0, 1), 15}};
         for (Object[] row : table) assertEquals(row[1], (int) CODEC.encode((Message) row[0])[0], row[0].toString());
         // Status codes and booleans.
@@ -186,10 +186,10 @@ class MessageCodecTest {
     @Test
     void encodedSizesAreTheDocumentedOnes() {
         byte[] prepare = CODEC.encode(new Prepare(3, 17, 16, entry(17, 32)));
-        assertEquals(93, prepare.length);
-        assertTrue(prepare.length <= 100, "a Prepare of a 32-byte command must stay small, was " + prepare.length);
-        assertEquals(61, CODEC.encode(new Prepare(3, 17, 16, entry(17, 0))).length);
-        assertEquals(17, CODEC.encode(new PrepareOk(1, 2)).length);
+        assertEquals(101, prepare.length);
+        assertTrue(prepare.length <= 110, "a Prepare of a 32-byte command must stay small, was " + prepare.length);
+        assertEquals(69, CODEC.encode(new Prepare(3, 17, 16, entry(17, 0))).length);
+        assertEquals(25, CODEC.encode(new PrepareOk(1, 2, 0x77L)).length);
         assertEquals(17, CODEC.encode(new Commit(1, 2)).length);
         assertEquals(27, CODEC.encode(new Ping(1, Status.NORMAL, 2, true, 3)).length);
         assertEquals(27, CODEC.encode(new Pong(1, Status.NORMAL, 2, true, 3)).length);
@@ -197,16 +197,16 @@ class MessageCodecTest {
         assertEquals(10, CODEC.encode(new PreVoteReply(1, true)).length);
         assertEquals(18, CODEC.encode(new StartViewChange(1, true, 0)).length);
         assertEquals(46, CODEC.encode(new DoViewChange(1, 1, 0, 0, 0, List.of(), null)).length);
-        assertEquals(46 + 3 * (36 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5), null)).length);
+        assertEquals(46 + 3 * (44 + 5), CODEC.encode(new DoViewChange(1, 1, 3, 0, 0, log(3, 5), null)).length);
         assertEquals(37, CODEC.encode(new StartView(1, 0, 0, 0, List.of())).length);
         assertEquals(17, CODEC.encode(new GetState(1, 2)).length);
-        assertEquals(38 + 2 * 36, CODEC.encode(new NewState(1, 0, 2, 0, log(2, 0), null)).length);
-        assertEquals(38 + 12 + 5, CODEC.encode(new NewState(1, 3, 3, 3, List.of(), new Checkpoint(3, new byte[5]))).length);
+        assertEquals(46 + 2 * 44, CODEC.encode(new NewState(1, 0, 2, 0, 2, log(2, 0), null)).length);
+        assertEquals(46 + 20 + 5, CODEC.encode(new NewState(1, 3, 3, 3, 3, List.of(), new Checkpoint(3, 0x55L, new byte[5]))).length);
         assertEquals(9, CODEC.encode(new Recovery(1)).length);
         assertEquals(13, CODEC.encode(new Transfer(1, 2)).length);
         assertEquals(35, CODEC.encode(new RecoveryResponse(1, 2, -1, -1, null, null)).length);
         assertEquals(39, CODEC.encode(new RecoveryResponse(1, 2, 0, 0, List.of(), null)).length);
-        assertEquals(MessageCodec.MIN_MESSAGE_LIMIT, 61);
+        assertEquals(MessageCodec.MIN_MESSAGE_LIMIT, 69);
     }
 
     @Test
@@ -268,7 +268,7 @@ class MessageCodecTest {
         assertEquals("Prepare: truncated in commit at byte 17: needs 8 bytes, 3 remain",
                 assertThrows(CodecException.class, () -> CODEC.decode(prepare, 0, 20)).getMessage());
         assertEquals("Prepare: entry command length 32 exceeds the 3 bytes remaining",
-                assertThrows(CodecException.class, () -> CODEC.decode(prepare, 0, 64)).getMessage());
+                assertThrows(CodecException.class, () -> CODEC.decode(prepare, 0, 72)).getMessage());
         assertEquals("empty message; expected a type byte (1 to 15) and its fields", rejects(new byte[0]).getMessage());
     }
 
@@ -279,14 +279,14 @@ class MessageCodecTest {
             CodecException e = rejects(bytes);
             assertTrue(e.getMessage().contains("1 trailing bytes"), e.getMessage());
         }
-        assertEquals("PrepareOk: 3 trailing bytes after the 17-byte message; expected the message to end there",
-                rejects(concat(CODEC.encode(new PrepareOk(1, 2)), new byte[3])).getMessage());
+        assertEquals("PrepareOk: 3 trailing bytes after the 25-byte message; expected the message to end there",
+                rejects(concat(CODEC.encode(new PrepareOk(1, 2, 0x77L)), new byte[3])).getMessage());
     }
 
     @Test
     void unknownTypesStatusesBooleansAndPresenceBytesAreRejected() {
         for (int type : new int[] {0, 16, 17, 127, 128, 255}) {
-            byte[] bytes = CODEC.encode(new PrepareOk(1, 2));
+            byte[] bytes = CODEC.encode(new PrepareOk(1, 2, 0x77L));
             bytes[0] = (byte) type;
             assertEquals("unknown message type " + type + " at byte 0; expected 1 to 15", rejects(bytes).getMessage());
         }
@@ -317,7 +317,7 @@ class MessageCodecTest {
         // Every non-negative field of every type: set it to -1 and to Long.MIN_VALUE.
         Object[][] fields = {
                 {new Prepare(1, 1, 0, entry(1, 0)), new int[] {1, 9, 17}},
-                {new PrepareOk(1, 1), new int[] {1, 9}},
+                {new PrepareOk(1, 1, 0x77L), new int[] {1, 9}},
                 {new Commit(1, 1), new int[] {1, 9}},
                 {new Ping(1, Status.NORMAL, 1, true, 1), new int[] {1, 10}},
                 {new Pong(1, Status.NORMAL, 1, true, 1), new int[] {1, 10}},
@@ -327,7 +327,7 @@ class MessageCodecTest {
                 {new DoViewChange(1, 1, 1, 1, 0, List.of(), null), new int[] {1, 9, 17, 25, 33}},
                 {new StartView(1, 1, 1, 0, List.of()), new int[] {1, 9, 17, 25}},
                 {new GetState(1, 1), new int[] {1, 9}},
-                {new NewState(1, 1, 1, 1, List.of(), null), new int[] {1, 9, 17, 25}},
+                {new NewState(1, 1, 1, 1, 1, List.of(), null), new int[] {1, 9, 17, 25, 33}},
                 {new RecoveryResponse(1, 1, 1, 1, List.of(), null), new int[] {1, 17, 25}}};
         for (Object[] row : fields) {
             for (int at : (int[]) row[1]) {
@@ -352,27 +352,27 @@ class MessageCodecTest {
 
     @Test
     void logEntriesTheConstructorWouldRejectAreRejected() {
-        // Entry of a Prepare starts at byte 25: view, op, clientId, requestNumber, command length.
+        // Entry of a Prepare starts at byte 25: view, op, parent, clientId, requestNumber, command length.
         Object[][] cases = {
                 {25, -1L, "Prepare: entry.view -1 is negative; expected >= 0"},
                 {33, 0L, "Prepare: entry.op 0 is invalid; expected >= 1"},
                 {33, Long.MIN_VALUE, "Prepare: entry.op " + Long.MIN_VALUE + " is invalid; expected >= 1"},
-                {41, 0L, "Prepare: entry.clientId is 0 (reserved); expected a non-zero id"},
-                {49, 0L, "Prepare: entry.requestNumber 0 is invalid; expected >= 1"},
-                {49, -5L, "Prepare: entry.requestNumber -5 is invalid; expected >= 1"}};
+                {49, 0L, "Prepare: entry.clientId is 0 (reserved); expected a non-zero id"},
+                {57, -1L, "Prepare: entry.requestNumber -1 is invalid; expected >= 0 (0 registers a session)"},
+                {57, -5L, "Prepare: entry.requestNumber -5 is invalid; expected >= 0 (0 registers a session)"}};
         for (Object[] c : cases) {
             byte[] bytes = CODEC.encode(new Prepare(1, 1, 0, entry(1, 3)));
             ByteBuffer.wrap(bytes).putLong((int) c[0], (long) c[1]);
             assertEquals(c[2], rejects(bytes).getMessage());
         }
         byte[] bytes = CODEC.encode(new StartView(1, 2, 0, 0, log(2, 0)));
-        ByteBuffer.wrap(bytes).putLong(37 + 36 + 16, 0); // the second entry's client id
+        ByteBuffer.wrap(bytes).putLong(37 + 44 + 24, 0); // the second entry's client id
         assertEquals("StartView: log[1].clientId is 0 (reserved); expected a non-zero id", rejects(bytes).getMessage());
         byte[] negative = CODEC.encode(new Prepare(1, 1, 0, entry(1, 3)));
-        ByteBuffer.wrap(negative).putInt(57, -1);
+        ByteBuffer.wrap(negative).putInt(65, -1);
         assertEquals("Prepare: entry command length -1 is negative; expected 0 to 1048576", rejects(negative).getMessage());
-        byte[] count = CODEC.encode(new NewState(1, 0, 0, 0, List.of(), null));
-        ByteBuffer.wrap(count).putInt(33, Integer.MIN_VALUE);
+        byte[] count = CODEC.encode(new NewState(1, 0, 0, 0, 0, List.of(), null));
+        ByteBuffer.wrap(count).putInt(41, Integer.MIN_VALUE);
         assertEquals("NewState: entries length -2147483648 is negative; expected 0 to 1048576", rejects(count).getMessage());
     }
 
@@ -384,9 +384,9 @@ class MessageCodecTest {
                 {new Prepare(1, 1, 0, null), "Prepare: entry is null; expected a log entry"},
                 {new DoViewChange(1, 0, 0, 0, 0, null, null), "DoViewChange: log is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, null), "StartView: log is null; expected a list (possibly empty)"},
-                {new NewState(1, 0, 0, 0, null, null), "NewState: entries is null; expected a list (possibly empty)"},
+                {new NewState(1, 0, 0, 0, 0, null, null), "NewState: entries is null; expected a list (possibly empty)"},
                 {new StartView(1, 0, 0, 0, Arrays.asList(entry(1, 0), null)), "StartView: log[1] is null; expected a log entry"},
-                {new PrepareOk(-1, 0), "PrepareOk: view -1 is negative; expected >= 0"},
+                {new PrepareOk(-1, 0, 0x77L), "PrepareOk: view -1 is negative; expected >= 0"},
                 {new GetState(0, Long.MIN_VALUE), "GetState: op " + Long.MIN_VALUE + " is negative; expected >= 0"},
                 {new RecoveryResponse(1, 1, -1, 0, List.of(), null), "RecoveryResponse: op -1 is negative; expected >= 0 when a log is present"},
                 {new RecoveryResponse(1, 1, -1, -3, null, null), "RecoveryResponse: commit -3 is too small; expected >= -1"}};
@@ -417,29 +417,29 @@ class MessageCodecTest {
                 assertThrows(CodecException.class, () -> small.decode(CODEC.encode(bigCommand))).getMessage());
         assertRoundTrips(small, new Prepare(1, 1, 0, entry(1, 100)));
 
-        StartView bigMessage = new StartView(1, 30, 0, 0, log(30, 10)); // 37 + 30 * 46 = 1417 bytes
-        assertEquals(1417, CODEC.encodedSize(bigMessage));
+        StartView bigMessage = new StartView(1, 30, 0, 0, log(30, 10)); // 37 + 30 * 54 = 1657 bytes
+        assertEquals(1657, CODEC.encodedSize(bigMessage));
         CodecException e = assertThrows(CodecException.class, () -> small.encode(bigMessage));
         assertTrue(e.getMessage().startsWith("StartView: encoded size exceeds the limit 1000 bytes"), e.getMessage());
-        assertEquals("message of 1417 bytes exceeds the limit 1000",
+        assertEquals("message of 1657 bytes exceeds the limit 1000",
                 assertThrows(CodecException.class, () -> small.decode(CODEC.encode(bigMessage))).getMessage());
-        StartView justFits = new StartView(1, 21, 0, 0, log(21, 10)); // 37 + 21 * 46 = 1003
-        MessageCodec exact = new MessageCodec(new MessageCodec.Limits(1003, 65536, 100));
+        StartView justFits = new StartView(1, 21, 0, 0, log(21, 10)); // 37 + 21 * 54 = 1171
+        MessageCodec exact = new MessageCodec(new MessageCodec.Limits(1171, 65536, 100));
         assertRoundTrips(exact, justFits);
-        assertEquals("StartView: encoded size 1024 bytes exceeds the limit 1003",
+        assertEquals("StartView: encoded size 1192 bytes exceeds the limit 1171",
                 assertThrows(CodecException.class, () -> exact.encode(new StartView(1, 21, 0, 0, log(21, 11)))).getMessage());
     }
 
     @Test
     void limitsThemselvesAreChecked() {
-        assertEquals("maxMessageBytes = 60 is not allowed: expected >= 61 (a Prepare with an empty command)",
-                assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(60, 1, 0)).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(61, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(61, 1, -1));
-        MessageCodec tiny = new MessageCodec(new MessageCodec.Limits(61, 1, 0));
+        assertEquals("maxMessageBytes = 68 is not allowed: expected >= 69 (a Prepare with an empty command)",
+                assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(68, 1, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(69, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new MessageCodec.Limits(69, 1, -1));
+        MessageCodec tiny = new MessageCodec(new MessageCodec.Limits(69, 1, 0));
         assertRoundTrips(tiny, new Prepare(1, 1, 0, entry(1, 0)));
         assertRoundTrips(tiny, new RecoveryResponse(1, 1, -1, -1, null, null));
-        assertEquals("RecoveryResponse: encoded size 75 bytes exceeds the limit 61",
+        assertEquals("RecoveryResponse: encoded size 83 bytes exceeds the limit 69",
                 assertThrows(CodecException.class, () -> tiny.encode(new RecoveryResponse(1, 1, 1, 1, List.of(entry(1, 0)), null))).getMessage());
     }
 
@@ -460,21 +460,21 @@ class MessageCodecTest {
     void hugeDeclaredLengthsFailFastWithoutAllocating() {
         MessageCodec unlimited = new MessageCodec(new MessageCodec.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
         byte[] dvcHeader = Arrays.copyOf(CODEC.encode(new DoViewChange(1, 1, 1, 1, 0, List.of(), null)), 45);
-        byte[] prepareHeader = Arrays.copyOf(CODEC.encode(new Prepare(1, 1, 0, entry(1, 0))), 61);
+        byte[] prepareHeader = Arrays.copyOf(CODEC.encode(new Prepare(1, 1, 0, entry(1, 0))), 69);
         List<Object[]> cases = new ArrayList<>();
         for (int count : new int[] {Integer.MAX_VALUE, 1 << 20, 1_000_000, 3}) {
             byte[] bytes = dvcHeader.clone();
             ByteBuffer.wrap(bytes).putInt(41, count);
             bytes = concat(bytes, new byte[100]); // two entries' worth at most
             cases.add(new Object[] {unlimited, bytes, "DoViewChange: log length " + count + " needs at least "
-                    + (long) count * 36 + " bytes but only 100 remain"});
+                    + (long) count * 44 + " bytes but only 100 remain"});
         }
         byte[] dvc = dvcHeader.clone();
         ByteBuffer.wrap(dvc).putInt(41, Integer.MAX_VALUE);
         cases.add(new Object[] {CODEC, dvc, "DoViewChange: log length 2147483647 exceeds the limit 1048576"});
         for (int length : new int[] {Integer.MAX_VALUE, 1 << 20, 10}) {
             byte[] bytes = prepareHeader.clone();
-            ByteBuffer.wrap(bytes).putInt(57, length);
+            ByteBuffer.wrap(bytes).putInt(65, length);
             bytes = concat(bytes, new byte[5]);
             cases.add(new Object[] {unlimited, bytes, "Prepare: entry command length " + length + " exceeds the 5 bytes remaining"});
             cases.add(new Object[] {CODEC, bytes, length > 1 << 20
@@ -484,7 +484,7 @@ class MessageCodecTest {
         for (Object[] c : cases) {
             MessageCodec codec = (MessageCodec) c[0];
             byte[] bytes = (byte[]) c[1];
-            codec.decode(CODEC.encode(new PrepareOk(1, 1))); // warm up
+            codec.decode(CODEC.encode(new PrepareOk(1, 1, 0x77L))); // warm up
             CodecException[] thrown = new CodecException[1];
             long allocated = allocatedBy(() -> thrown[0] = assertThrows(CodecException.class, () -> codec.decode(bytes)));
             assertEquals(c[2], thrown[0].getMessage());

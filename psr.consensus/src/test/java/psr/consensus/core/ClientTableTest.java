@@ -1,6 +1,12 @@
 package psr.consensus.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,15 +15,17 @@ import psr.consensus.core.ClientTable.Verdict;
 class ClientTableTest {
 
     @Test
-    void newClientsStartAtRequestOne() {
-        ClientTable t = new ClientTable(4);
+    void aClientWithoutARegisteredSessionNeverExecutes() {
+        ClientTable t = new ClientTable();
+        assertEquals(Verdict.EVICTED, t.judge(7, 1), "request 1 of an unknown client may be the retry of one that executed");
+        t.register(7, 1);
         assertEquals(Verdict.EXECUTE, t.judge(7, 1));
-        assertEquals(Verdict.SESSION_EXPIRED, t.judge(7, 2), "an unknown client with request 2 lost its session");
     }
 
     @Test
     void retriesAreDuplicatesAndOlderRequestsAreStale() {
-        ClientTable t = new ClientTable(4);
+        ClientTable t = new ClientTable();
+        t.register(7, 1);
         t.record(7, 1, new byte[] {1}, 10);
         t.record(7, 2, new byte[] {2}, 11);
         assertEquals(Verdict.DUPLICATE, t.judge(7, 2));
@@ -27,14 +35,51 @@ class ClientTableTest {
     }
 
     @Test
-    void theLeastRecentlyUsedClientIsEvictedFirst() {
-        ClientTable t = new ClientTable(2);
-        t.record(1, 1, new byte[0], 1);
-        t.record(2, 1, new byte[0], 2);
-        t.record(1, 2, new byte[0], 3); // client 1 used again: client 2 is now the oldest
-        t.record(3, 1, new byte[0], 4);
+    void aRepeatedRegistrationKeepsTheSession() {
+        ClientTable t = new ClientTable();
+        t.register(7, 1);
+        t.record(7, 1, new byte[] {1}, 2);
+        t.register(7, 3); // the same registration, retried at another primary, later in the log
+        assertEquals(Verdict.DUPLICATE, t.judge(7, 1), "not reset: request 1 must not execute again");
+    }
+
+    @Test
+    void registeringIntoAFullTableEvictsTheLeastRecentlyUsedSession() {
+        ClientTable t = new ClientTable();
+        t.configure(2);
+        t.register(1, 1);
+        t.register(2, 2);
+        t.record(1, 1, new byte[0], 3); // client 1 used again: client 2 is now the oldest
+        t.register(3, 4);
         assertEquals(2, t.size());
-        assertEquals(Verdict.SESSION_EXPIRED, t.judge(2, 2), "client 2 was evicted");
-        assertEquals(Verdict.DUPLICATE, t.judge(1, 2));
+        assertEquals(Verdict.EVICTED, t.judge(2, 1), "client 2 was evicted");
+        assertEquals(Verdict.DUPLICATE, t.judge(1, 1));
+        t.configure(1);
+        assertEquals(Verdict.EVICTED, t.judge(1, 2), "a smaller capacity evicts the oldest at once");
+        assertTrue(t.registered(3));
+    }
+
+    @Test
+    void theCapacityIsConfiguredThroughACommand() {
+        assertEquals(4096, new ClientTable().capacity());
+        assertFalse(new ClientTable().configured());
+        assertEquals(17, ClientTable.capacityOf(ClientTable.configureCommand(17)));
+        assertThrows(IllegalArgumentException.class, () -> ClientTable.capacityOf(new byte[3]));
+        assertThrows(IllegalArgumentException.class, () -> ClientTable.capacityOf(ClientTable.configureCommand(0)));
+    }
+
+    @Test
+    void encodeAndDecodeKeepSessionsOrderAndConfiguration() {
+        ClientTable t = new ClientTable();
+        t.configure(3);
+        t.register(5, 1);
+        t.register(6, 2);
+        t.record(5, 1, new byte[] {9}, 3);
+        ClientTable copy = new ClientTable();
+        copy.install(ClientTable.decode(ByteBuffer.wrap(t.encode())));
+        assertArrayEquals(t.encode(), copy.encode());
+        assertTrue(copy.configured());
+        assertEquals(3, copy.capacity());
+        assertThrows(IllegalArgumentException.class, () -> ClientTable.decode(ByteBuffer.wrap(new byte[5])));
     }
 }

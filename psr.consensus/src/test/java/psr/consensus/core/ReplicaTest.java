@@ -61,6 +61,8 @@ class ReplicaTest {
         final CountingStateMachine[] machines;
         final ArrayDeque<Packet> queue = new ArrayDeque<>();
         final List<Effects.Reply> replies = new ArrayList<>();
+        /** The op-number every replica stands at once the group's configuration and clients 1 to 3 are registered. */
+        final long base;
 
         Group(int n) {
             replicas = new Replica[n];
@@ -70,6 +72,13 @@ class ReplicaTest {
                 replicas[i] = Replica.bootstrap(ReplicaConfig.defaults(n, i), machines[i], new Random(i));
                 collect(i, replicas[i].drainStartupEffects());
             }
+            for (long client = 1; client <= 3; client++) submit(0, client, LogEntry.REGISTER);
+            deliverAll();
+            tickAll(replicas[0].config().heartbeatTicks());
+            base = replicas[0].commitNumber();
+            for (Replica r : replicas) assertEquals(base, r.commitNumber(), "setup: sessions registered everywhere");
+            queue.clear();
+            replies.clear();
         }
 
         void collect(int from, Effects fx) {
@@ -103,8 +112,9 @@ class ReplicaTest {
         }
     }
 
+    /** An entry of a log whose entries before op are unknown (its parent names the empty log only at op 1). */
     static LogEntry entry(long view, long op) {
-        return new LogEntry(view, op, 99, op, new byte[] {(byte) op});
+        return new LogEntry(view, op, op == 1 ? LogEntry.ROOT : 0, 99, op, new byte[] {(byte) op});
     }
 
     @Test
@@ -116,11 +126,11 @@ class ReplicaTest {
         g.deliverAll();
         assertEquals(1, g.replies.size());
         assertEquals(Outcome.OK, g.replies.get(0).outcome());
-        assertEquals(1, g.replicas[0].commitNumber());
-        assertEquals(List.of(1L), g.machines[0].applied);
+        assertEquals(g.base + 1, g.replicas[0].commitNumber());
+        assertEquals(List.of(g.base + 1), g.machines[0].applied);
         g.tickAll(g.replicas[0].config().heartbeatTicks());
-        assertEquals(1, g.replicas[1].commitNumber(), "the Commit heartbeat tells backups");
-        assertEquals(List.of(1L), g.machines[1].applied);
+        assertEquals(g.base + 1, g.replicas[1].commitNumber(), "the Commit heartbeat tells backups");
+        assertEquals(List.of(g.base + 1), g.machines[1].applied);
     }
 
     @Test
@@ -134,7 +144,7 @@ class ReplicaTest {
         assertEquals(Outcome.OK, g.replies.get(1).outcome());
         assertEquals(g.replies.get(0).result()[0], g.replies.get(1).result()[0], "the cached result");
         assertEquals(1, g.machines[0].applied.size(), "executed once");
-        assertEquals(1, g.replicas[0].opNumber(), "not even appended again");
+        assertEquals(g.base + 1, g.replicas[0].opNumber(), "not even appended again");
     }
 
     @Test
@@ -153,26 +163,31 @@ class ReplicaTest {
         g.deliverAll();
         g.tickAll(g.replicas[0].config().heartbeatTicks());
         g.submit(0, 1, 4); // prepared at the backups, not committed there yet
+        long b = g.base; // ops b + 1 to b + 3 are committed, b + 4 is not
         Replica backup = g.replicas[2];
         g.queue.clear();
-        g.collect(2, backup.step(0, new Prepare(0, 4, 3, g.replicas[0].entry(4))));
-        assertEquals(4, backup.opNumber());
-        assertEquals(3, backup.commitNumber());
+        g.collect(2, backup.step(0, new Prepare(0, b + 4, b + 3, g.replicas[0].entry(b + 4))));
+        assertEquals(b + 4, backup.opNumber());
+        assertEquals(b + 3, backup.commitNumber());
         g.queue.clear();
-        // Replica 1 started view 1 without replica 2: a Prepare of view 1 arrives.
-        LogEntry newEntry = new LogEntry(1, 4, 5, 1, new byte[] {9});
-        g.collect(2, backup.step(1, new Prepare(1, 4, 3, newEntry)));
+        // Replica 1 started view 1 without replica 2: a Prepare of view 1 arrives, for another op b + 4.
+        LogEntry newEntry = new LogEntry(1, b + 4, backup.entry(b + 3).checksum(), 5, 1, new byte[] {9});
+        g.collect(2, backup.step(1, new Prepare(1, b + 4, b + 3, newEntry)));
         assertEquals(0, backup.view(), "not adopted before the transfer");
-        assertEquals(3, backup.opNumber(), "truncated to its commit-number");
+        assertEquals(b + 4, backup.opNumber(), "nothing truncated: its last normal view and log stay a truthful pair");
         GetState ask = g.sent(2, 1, GetState.class);
-        assertEquals(new GetState(1, 3), ask);
+        assertEquals(new GetState(1, b + 3), ask, "asks from its commit-number, where both logs agree");
         g.queue.clear();
-        g.collect(2, backup.step(1, new NewState(1, 3, 4, 3, List.of(newEntry), null)));
+        // A first chunk that does not reach the sender's last op is not enough to adopt the view.
+        g.collect(2, backup.step(1, new NewState(1, b + 3, b + 3, b + 3, b + 4, List.of(), null)));
+        assertEquals(0, backup.view(), "a chunk short of the sender's log does not adopt the view");
+        assertEquals(g.replicas[0].entry(b + 4), backup.entry(b + 4), "and changes nothing above the commit-number");
+        g.collect(2, backup.step(1, new NewState(1, b + 3, b + 4, b + 3, b + 4, List.of(newEntry), null)));
         assertEquals(1, backup.view());
         assertEquals(1, backup.lastNormalView());
         assertEquals(Status.NORMAL, backup.status());
-        assertEquals(newEntry, backup.entry(4));
-        assertEquals(new PrepareOk(1, 4), g.sent(2, 1, PrepareOk.class));
+        assertEquals(newEntry, backup.entry(b + 4), "the whole suffix replaced in one step");
+        assertEquals(new PrepareOk(1, b + 4, newEntry.checksum()), g.sent(2, 1, PrepareOk.class));
     }
 
     @Test
@@ -180,15 +195,15 @@ class ReplicaTest {
         Group g = new Group(3);
         Replica r = g.replicas[1];
         long view = r.view();
-        r.step(7, new PrepareOk(0, 1)); // no such replica
+        r.step(7, new PrepareOk(0, 1, 0x77L)); // no such replica
         r.step(2, new Prepare(0, 1, 0, entry(0, 1))); // only the primary of view 0 (replica 0) prepares
         r.step(0, new Prepare(0, 2, 0, entry(0, 1))); // op field and entry disagree
         r.step(2, new DoViewChange(4, 0, 2, 0, 0, List.of(entry(0, 1)), null)); // log shorter than its op-number
         r.step(0, new StartView(3, 1, 2, 0, List.of(entry(0, 1)))); // commit above op, and 0 does not lead view 3
-        r.step(0, new NewState(0, 0, 2, 0, List.of(entry(0, 2)), null)); // entries do not follow afterOp
+        r.step(0, new NewState(0, 0, 2, 0, 2, List.of(entry(0, 2)), null)); // entries do not follow afterOp
         assertEquals(6, r.droppedMessages());
         assertEquals(view, r.view());
-        assertEquals(0, r.opNumber(), "nothing was let in");
+        assertEquals(g.base, r.opNumber(), "nothing was let in");
         assertFalse(r.lastDropReason().isEmpty());
     }
 

@@ -306,7 +306,7 @@ public final class Cluster {
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
             } else {
                 replica = Replica.restart(config(id), node.kv, replicaRandom(node), loaded.view(), loaded.lastNormalView(),
-                        loaded.checkpoint(), loaded.log());
+                        loaded.checkpoint(), loaded.log(), loaded.commit());
                 log("restart " + id + " durable: view " + loaded.view() + ", " + loaded.lastOp() + " ops"
                         + (loaded.checkpoint() != null ? " (checkpoint at " + loaded.checkpoint().op() + ")" : "")
                         + (loaded.tornBytesDropped() > 0 ? ", dropped " + loaded.tornBytesDropped() + " torn bytes" : ""));
@@ -435,13 +435,16 @@ public final class Cluster {
     // Clients.
 
     /**
-     * A client with one request outstanding at a time. It sends to the replica it believes is primary,
-     * follows NOT_PRIMARY hints, and on a timeout retries the same request (same request number) at the next
-     * replica, so a request may reach several primaries and must still execute at most once.
+     * A client with one request outstanding at a time. It registers its session through the log first, sends to
+     * the replica it believes is primary, follows NOT_PRIMARY hints, and on a timeout retries the same request
+     * (same request number) at the next replica, so a request may reach several primaries and must still execute
+     * at most once. Told EVICTED, it records the outcome as unknown and registers a new session.
      */
     final class SimClient {
         long clientId;
         long requestNumber;
+        boolean registered;
+        boolean registering;
         int target;
         byte[] command;
         int historyId = -1;
@@ -454,7 +457,7 @@ public final class Cluster {
         }
 
         void act() {
-            if (historyId >= 0) {
+            if (historyId >= 0 || registering) {
                 if (resendNow || now - sentTick >= options.clientTimeoutTicks()) {
                     if (!resendNow) target = (target + 1) % nodes.length;
                     resendNow = false;
@@ -463,6 +466,13 @@ public final class Cluster {
                 return;
             }
             if (!clientsActive || random.nextDouble() >= options.requestRatePerTick()) return;
+            if (!registered) {
+                registering = true;
+                requestNumber = 0;
+                command = new byte[0];
+                send();
+                return;
+            }
             requestNumber++;
             String key = "k" + random.nextInt(options.keys());
             int kind = random.nextInt(10);
@@ -494,9 +504,15 @@ public final class Cluster {
         }
 
         void onReply(int from, Effects.Reply reply) {
-            if (reply.clientId() != clientId || reply.requestNumber() != requestNumber || historyId < 0) return;
+            if (reply.clientId() != clientId || reply.requestNumber() != requestNumber || historyId < 0 && !registering) return;
             switch (reply.outcome()) {
                 case OK -> {
+                    if (registering) {
+                        registering = false;
+                        registered = true;
+                        target = from;
+                        return;
+                    }
                     history.ok(historyId, now, decode(reply.result()));
                     historyId = -1;
                     target = from;
@@ -507,11 +523,12 @@ public final class Cluster {
                     // Retry at once only when pointed somewhere definite; otherwise wait a little.
                     if (reply.primaryHint() >= 0) resendNow = true; else sentTick = now - options.clientTimeoutTicks() + 10;
                 }
-                case SESSION_EXPIRED -> {
-                    history.failed(historyId, now);
+                case EVICTED -> {
+                    // An earlier copy may have executed before the eviction: the outcome stays unknown in the history.
                     historyId = -1;
                     clientId += 1_000;
                     requestNumber = 0;
+                    registered = false;
                 }
                 case STALE_REQUEST -> fail("client " + clientId + " request " + requestNumber + " judged stale");
                 case BUSY -> resendNow = true; // not appended: retry at the same replica on the next tick

@@ -19,8 +19,16 @@ import psr.consensus.sim.SimStorage;
 
 class ReplicaStoreTest {
 
+    private static final List<LogEntry> CHAIN = new ArrayList<>();
+
+    /** Entry {@code op} of one hash-chained log (each names the one before it as its parent). */
     static LogEntry entry(long op) {
-        return new LogEntry(1, op, 5, op, ("command " + op).getBytes());
+        while (CHAIN.size() < op) {
+            long next = CHAIN.size() + 1;
+            long parent = CHAIN.isEmpty() ? LogEntry.ROOT : CHAIN.get(CHAIN.size() - 1).checksum();
+            CHAIN.add(new LogEntry(1, next, parent, 5, next, ("command " + next).getBytes()));
+        }
+        return CHAIN.get((int) op - 1);
     }
 
     static List<LogEntry> entries(long from, long to) {
@@ -40,8 +48,8 @@ class ReplicaStoreTest {
     void whatWasSyncedReadsBackAfterACrash() throws IOException {
         SimStorage disk = new SimStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(3, 2), new Effects.AppendEntries(entries(1, 5))), true);
-        store.apply(List.of(new Effects.TruncateAfter(3), new Effects.AppendEntries(entries(4, 4))), true);
+        store.apply(List.of(new Effects.SaveViewState(3, 2), new Effects.AppendEntries(entries(1, 5), 0)), true);
+        store.apply(List.of(new Effects.TruncateAfter(3), new Effects.AppendEntries(entries(4, 4), 0)), true);
         disk.crash(new Random(1), true);
         ReplicaStore.Loaded loaded = new ReplicaStore(disk).load();
         assertFalse(loaded.corrupt(), loaded.problem());
@@ -56,8 +64,8 @@ class ReplicaStoreTest {
         for (int seed = 0; seed < 200; seed++) {
             SimStorage disk = new SimStorage();
             ReplicaStore store = new ReplicaStore(disk);
-            store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.AppendEntries(entries(1, 3))), true);
-            store.apply(List.of(new Effects.AppendEntries(entries(4, 6))), false); // not synced
+            store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.AppendEntries(entries(1, 3), 0)), true);
+            store.apply(List.of(new Effects.AppendEntries(entries(4, 6), 0)), false); // not synced
             disk.crash(new Random(seed), true); // keeps a random prefix of the unsynced bytes
             ReplicaStore.Loaded loaded = new ReplicaStore(disk).load();
             assertFalse(loaded.corrupt(), "seed " + seed + ": " + loaded.problem());
@@ -72,7 +80,7 @@ class ReplicaStoreTest {
     void everySingleBitFlipInSyncedDataIsDetected() throws IOException {
         SimStorage reference = new SimStorage();
         ReplicaStore store = new ReplicaStore(reference);
-        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.AppendEntries(entries(1, 4))), true);
+        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.AppendEntries(entries(1, 4), 0)), true);
         int length = reference.read("log").length;
         for (int bit = 0; bit < length * 8; bit++) {
             SimStorage disk = copy(reference);
@@ -100,8 +108,8 @@ class ReplicaStoreTest {
     void replacingTheLogKeepsOffsetsRightForLaterTruncation() throws IOException {
         SimStorage disk = new SimStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.ReplaceLog(entries(1, 5))), true);
-        store.apply(List.of(new Effects.TruncateAfter(2), new Effects.AppendEntries(entries(3, 3))), true);
+        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.ReplaceLog(entries(1, 5), 0)), true);
+        store.apply(List.of(new Effects.TruncateAfter(2), new Effects.AppendEntries(entries(3, 3), 0)), true);
         assertEquals(entries(1, 3), new ReplicaStore(disk).load().log());
     }
 
@@ -109,10 +117,10 @@ class ReplicaStoreTest {
     void aCheckpointReplacesTheLogBelowItEvenIfTheRewriteWasCutShort() throws IOException {
         SimStorage disk = new SimStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8))), true);
-        Checkpoint checkpoint = new Checkpoint(5, new byte[] {4, 2});
-        store.apply(List.of(new Effects.InstallCheckpoint(checkpoint, entries(6, 8))), true);
-        store.apply(List.of(new Effects.AppendEntries(entries(9, 9)), new Effects.TruncateAfter(8)), true);
+        store.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8), 0)), true);
+        Checkpoint checkpoint = new Checkpoint(5, entry(5).checksum(), new byte[] {4, 2});
+        store.apply(List.of(new Effects.InstallCheckpoint(checkpoint, entries(6, 8), 0)), true);
+        store.apply(List.of(new Effects.AppendEntries(entries(9, 9), 0), new Effects.TruncateAfter(8)), true);
         ReplicaStore.Loaded loaded = new ReplicaStore(disk).load();
         assertFalse(loaded.corrupt(), loaded.problem());
         assertEquals(checkpoint, loaded.checkpoint());
@@ -123,7 +131,7 @@ class ReplicaStoreTest {
         // loading skips what the checkpoint holds.
         SimStorage crashed = new SimStorage();
         ReplicaStore before = new ReplicaStore(crashed);
-        before.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8))), true);
+        before.apply(List.of(new Effects.SaveViewState(2, 2), new Effects.AppendEntries(entries(1, 8), 0)), true);
         crashed.replace("checkpoint", ReplicaStore.encodeCheckpoint(checkpoint));
         ReplicaStore.Loaded partial = new ReplicaStore(crashed).load();
         assertFalse(partial.corrupt(), partial.problem());
@@ -134,12 +142,12 @@ class ReplicaStoreTest {
     void aCorruptCheckpointOrALogThatDoesNotContinueItIsReported() throws IOException {
         SimStorage disk = new SimStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.InstallCheckpoint(new Checkpoint(3, new byte[10]), entries(4, 5))), true);
+        store.apply(List.of(new Effects.SaveViewState(1, 1), new Effects.InstallCheckpoint(new Checkpoint(3, entry(3).checksum(), new byte[10]), entries(4, 5), 0)), true);
         byte[] c = disk.read("checkpoint");
         c[20] ^= 1;
         disk.replace("checkpoint", c);
         assertTrue(new ReplicaStore(disk).load().problem().startsWith("checkpoint record corrupt"));
-        disk.replace("checkpoint", ReplicaStore.encodeCheckpoint(new Checkpoint(1, new byte[0]))); // log starts at 4: a gap
+        disk.replace("checkpoint", ReplicaStore.encodeCheckpoint(new Checkpoint(1, entry(1).checksum(), new byte[0]))); // log starts at 4: a gap
         ReplicaStore.Loaded gap = new ReplicaStore(disk).load();
         assertTrue(gap.corrupt());
         assertTrue(gap.problem().contains("must continue the checkpoint at op 1"), gap.problem());

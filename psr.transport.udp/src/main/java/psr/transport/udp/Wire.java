@@ -6,7 +6,7 @@ package psr.transport.udp;
  *
  * <pre>
  *  0  u32 magic 0x50535255 ("PSRU")       16 u64 sender incarnation
- *  4  u8  version (1)                     24 u64 sequence number (from 1)
+  *  4  u8  version (2)                     24 u64 sequence number (from 1)
  *  5  u8  type (1 whole, 2 fragment)      32 part name, n bytes (UTF-8, 1..64)
  *  6  u8  flags (0)                       -- fragment only: u32 message id, u16 index, u16 count, u32 total --
  *  7  u8  part name length n              u16 payload length, payload
@@ -17,7 +17,7 @@ package psr.transport.udp;
 final class Wire {
 
     static final int MAGIC = 0x50535255;
-    static final int VERSION = 1;
+    static final int VERSION = 2; // 2: replica messages with hash-chained log entries (psr.consensus codec FORMAT.md)
     static final int TYPE_WHOLE = 1;
     static final int TYPE_FRAGMENT = 2;
     static final int FIXED_HEADER_BYTES = 32;

@@ -167,10 +167,10 @@ class UdpTransportTest {
         node3.send(magic, ports[0]);
         await(() -> node1.counter(Counter.BAD_MAGIC) == 1, "bad_magic");
         byte[] version = Forger.whole(KEY1, CLUSTER, 3, 1, inc, 11, "p", hello);
-        version[4] = 2;
+        version[4] = 1; // the version before hash-chained log entries
         node3.send(version, ports[0]);
         await(() -> node1.counter(Counter.BAD_VERSION) == 1, "bad_version");
-        node3.send(new byte[] {'P', 'S', 'R', 'U', 1, 1}, ports[0]);
+        node3.send(new byte[] {'P', 'S', 'R', 'U', 2, 1}, ports[0]);
         await(() -> node1.counter(Counter.MALFORMED) == 1, "malformed");
         node3.send(Forger.fragment(KEY1, CLUSTER, 3, 1, inc, 12, "p", 1, 0, 2048, 2 * 1024 * 1024, new byte[1024]),
                 ports[0]);
