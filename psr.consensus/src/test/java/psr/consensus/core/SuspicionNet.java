@@ -87,6 +87,11 @@ final class SuspicionNet {
     final ArrayDeque<Packet> queue = new ArrayDeque<>();
     /** Every message any replica sent, in order (delivered or not). */
     final List<Packet> sent = new ArrayList<>();
+    /**
+     * Beside {@link #sent}: for a PrepareOk, the sender's log (logStart to its last op) when it sent it, since a
+     * replica may later replace a divergent tail; null for other messages.
+     */
+    final List<List<LogEntry>> sentLog = new ArrayList<>();
     final List<Effects.Reply> replies = new ArrayList<>();
     final boolean[][] cut;
     /** Messages matching this are taken out of the queue into {@link #held} instead of being delivered. */
@@ -137,6 +142,7 @@ final class SuspicionNet {
         for (Effects.Outbound o : fx.messages()) {
             Packet p = new Packet(i, o.to(), o.message());
             sent.add(p);
+            sentLog.add(o.message() instanceof Message.PrepareOk ? log(i) : null);
             queue.add(p);
         }
         replies.addAll(fx.replies());
@@ -185,8 +191,40 @@ final class SuspicionNet {
         if (!done.getAsBoolean()) throw new AssertionError("not within " + max + " ticks: " + what + "\n" + describe());
     }
 
+    /** Submits client's request at replica {@code at}; request {@link LogEntry#REGISTER} registers the session (empty command). */
     void submit(int at, long client, long request) {
-        collect(at, r[at].submit(new Request(client, request, command(client, request))));
+        byte[] command = request == LogEntry.REGISTER ? new byte[0] : command(client, request);
+        collect(at, r[at].submit(new Request(client, request, command)));
+    }
+
+    /**
+     * The registration phase every scenario starts with: primary 0 commits the group's configuration entry (op 1,
+     * proposed at bootstrap) and one registration per client, in order, at every replica it reaches. Returns the
+     * base op-number: the op of the last registration, so that a scenario's "op k" is base + k.
+     */
+    long registerClients(long... clients) {
+        for (long client : clients) {
+            submit(0, client, LogEntry.REGISTER);
+            deliverAll();
+        }
+        tick(10);
+        long base = 1 + clients.length;
+        if (r[0].commitNumber() != base) {
+            throw new AssertionError("setup: primary 0 committed " + r[0].commitNumber() + " ops after registering " + clients.length
+                    + " clients, expected " + base + "\n" + describe());
+        }
+        for (int k = 0; k < clients.length; k++) {
+            LogEntry e = r[0].entry(2 + k);
+            if (e.clientId() != clients[k] || e.requestNumber() != LogEntry.REGISTER) {
+                throw new AssertionError("setup: op " + (2 + k) + " is " + e + ", expected client " + clients[k] + "'s registration");
+            }
+        }
+        for (Effects.Reply reply : replies) {
+            if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() != Effects.Outcome.OK) {
+                throw new AssertionError("setup: registration answered " + reply);
+            }
+        }
+        return base;
     }
 
     /** Power failure of replica i: memory gone, unsynced writes lost, messages to it dropped. */
@@ -208,7 +246,7 @@ final class SuspicionNet {
         if (loaded.corrupt() || loaded.empty()) throw new AssertionError("replica " + i + " disk: " + loaded);
         machine[i] = new OpListMachine();
         r[i] = Replica.restart(config[i], machine[i], new Random(1000 + i + 10 * ++incarnation), loaded.view(),
-                loaded.lastNormalView(), loaded.checkpoint(), loaded.log());
+                loaded.lastNormalView(), loaded.checkpoint(), loaded.log(), loaded.commit());
         collect(i, r[i].drainStartupEffects());
         return loaded;
     }
@@ -239,6 +277,8 @@ final class SuspicionNet {
     }
 
     static String show(LogEntry e) {
+        if (e.clientId() == LogEntry.GROUP) return "(view " + e.view() + ", op " + e.op() + ": group configuration)";
+        if (e.requestNumber() == LogEntry.REGISTER) return "(view " + e.view() + ", op " + e.op() + ": client " + e.clientId() + " registers)";
         ByteBuffer b = ByteBuffer.wrap(e.command());
         return "(view " + e.view() + ", op " + e.op() + ": client " + b.getLong() + " request " + b.getLong() + ")";
     }

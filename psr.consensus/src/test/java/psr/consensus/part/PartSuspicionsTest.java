@@ -106,11 +106,12 @@ class PartSuspicionsTest {
 
     /**
      * (c) at runtime: node 3, a backup, receives a NewState whose checkpoint is ahead of it and whose state-machine
-     * snapshot does not decode (here: an empty client table followed by one byte; in practice a peer with another
-     * snapshot format). Replica.restoreCheckpoint installs the (empty) client table, then PartStateMachine.restore
-     * throws IllegalArgumentException, which PartRuntime.onMessage counts as an undecodable transport message; the
-     * replica goes on. The next write of the same client session (request 2) is then judged SESSION_EXPIRED at
-     * node 3 only, so node 3 does not apply it. Safe behaviour: node 3 converges to the primary's state.
+     * snapshot does not decode (here: a well-formed empty client table followed by one byte; in practice a peer with
+     * another snapshot format). The old Replica.restoreCheckpoint installed the (empty) client table, then
+     * PartStateMachine.restore threw IllegalArgumentException, which PartRuntime.onMessage counts as an undecodable
+     * transport message; the replica goes on. The next write of the same client session (request 2) was then judged
+     * SESSION_EXPIRED (now: EVICTED) at node 3 only, so node 3 did not apply it. Safe behaviour: node 3 converges to
+     * the primary's state.
      */
     @Test
     void c_aCheckpointThatDoesNotRestoreIsNotSwallowedAndLeavesTheStateIntact() throws Exception {
@@ -121,8 +122,12 @@ class PartSuspicionsTest {
 
         PartStatus s = nodes[3].status();
         long at = s.commitNumber() + 10;
-        byte[] state = ByteBuffer.allocate(4 + 4 + 1).putInt(4).putInt(0).put((byte) 1).array();
-        byte[] encoded = MessageCodec.DEFAULT.encode(new Message.NewState(s.view(), at, at, at, List.of(), new Checkpoint(at, state)));
+        // An empty client table in ClientTable's encoding (capacity 4096, configured, 0 sessions: 9 bytes), then one
+        // byte of snapshot that PartStateMachine cannot decode. The op at the checkpoint exists nowhere, so its
+        // checksum is made up; the NewState carries no entries that would have to chain onto it.
+        byte[] state = ByteBuffer.allocate(4 + 9 + 1).putInt(9).putInt(4096).put((byte) 1).putInt(0).put((byte) 1).array();
+        Checkpoint checkpoint = new Checkpoint(at, 0x1234_5678_9abc_def0L, state);
+        byte[] encoded = MessageCodec.DEFAULT.encode(new Message.NewState(s.view(), at, at, at, at, List.of(), checkpoint));
         byte[] framed = new byte[encoded.length + 1];
         framed[0] = PartRuntime.FRAME_REPLICA;
         System.arraycopy(encoded, 0, framed, 1, encoded.length);

@@ -26,8 +26,20 @@ import psr.consensus.core.StateMachine;
  */
 class FsyncFailureTest {
 
+    /** A hash chain of entries for ops 1 to 10 (view 0, client 5, request number = op), each naming the one before it. */
+    static final List<LogEntry> CHAIN = new ArrayList<>();
+
+    static {
+        long parent = LogEntry.ROOT;
+        for (long op = 1; op <= 10; op++) {
+            LogEntry e = new LogEntry(0, op, parent, 5, op, ("command " + op).getBytes());
+            CHAIN.add(e);
+            parent = e.checksum();
+        }
+    }
+
     static LogEntry entry(long op) {
-        return new LogEntry(0, op, 5, op, ("command " + op).getBytes());
+        return CHAIN.get((int) op - 1);
     }
 
     static List<LogEntry> entries(long from, long to) {
@@ -51,12 +63,12 @@ class FsyncFailureTest {
     void f1_afterAFailedSyncTheStoreNeverReportsLaterWritesDurable() throws IOException {
         PageCacheStorage disk = new PageCacheStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(0, 0), new Effects.AppendEntries(entries(1, 3))), true);
+        store.apply(List.of(new Effects.SaveViewState(0, 0), new Effects.AppendEntries(entries(1, 3), 0)), true);
         disk.failNextSync("log");
-        assertThrows(IOException.class, () -> store.apply(List.of(new Effects.AppendEntries(entries(4, 4))), true));
+        assertThrows(IOException.class, () -> store.apply(List.of(new Effects.AppendEntries(entries(4, 4), 0)), true));
         IOException second = null;
         try {
-            store.apply(List.of(new Effects.AppendEntries(entries(5, 5))), true);
+            store.apply(List.of(new Effects.AppendEntries(entries(5, 5), 0)), true);
         } catch (IOException e) {
             second = e;
         }
@@ -77,14 +89,14 @@ class FsyncFailureTest {
     void f2_aRestartAfterAFailedSyncDoesNotAcknowledgeBytesThatNeverReachedTheDisk() throws IOException {
         PageCacheStorage disk = new PageCacheStorage();
         ReplicaStore store = new ReplicaStore(disk);
-        store.apply(List.of(new Effects.SaveViewState(0, 0), new Effects.AppendEntries(entries(1, 3))), true);
+        store.apply(List.of(new Effects.SaveViewState(0, 0), new Effects.AppendEntries(entries(1, 3), 0)), true);
         disk.failNextSync("log");
-        assertThrows(IOException.class, () -> store.apply(List.of(new Effects.AppendEntries(entries(4, 4))), true));
+        assertThrows(IOException.class, () -> store.apply(List.of(new Effects.AppendEntries(entries(4, 4), 0)), true));
 
         ReplicaStore restartedStore = new ReplicaStore(disk);
         ReplicaStore.Loaded loaded = restartedStore.load();
         Replica backup = Replica.restart(ReplicaConfig.defaults(3, 1), new NullMachine(), new Random(1), loaded.view(),
-                loaded.lastNormalView(), loaded.checkpoint(), loaded.log());
+                loaded.lastNormalView(), loaded.checkpoint(), loaded.log(), loaded.commit());
         restartedStore.apply(backup.drainStartupEffects().persist(), true);
         Effects fx = backup.step(0, new Message.Prepare(0, 5, 0, entry(5)));
         restartedStore.apply(fx.persist(), fx.syncBeforeSend());
