@@ -52,6 +52,8 @@ public final class ReplicaStore {
     private long firstOp = 1;
     private long logLength;
     private boolean logDirty;
+    /** The first storage failure of this store, or null: after it, nothing is reported durable (see apply). */
+    private String failure;
 
     public ReplicaStore(DurableStorage storage) {
         this.storage = storage;
@@ -145,9 +147,24 @@ public final class ReplicaStore {
             pos += LOG_HEADER_BYTES + length;
         }
         long torn = corrupt ? 0 : logBytes.length - pos;
-        logLength = pos;
         if (log.isEmpty()) firstOp = base + 1;
-        if (torn > 0) storage.truncate(LOG_FILE, pos);
+        if (!corrupt) {
+            // Write back what we trust, durably, before anything depends on it: the records the checkpoint does not
+            // hold (so that appends continue them without a gap) without the torn tail, and the view state and
+            // checkpoint as read. What we read may be only in the page cache: after a failed fsync a later read
+            // still returns bytes that never reached the disk, and a later fsync reports success without writing
+            // them. A rewrite through replace() makes them durable or fails loudly.
+            long start = offsets.isEmpty() ? pos : offsets.get(0);
+            storage.replace(LOG_FILE, java.util.Arrays.copyOfRange(logBytes, (int) start, pos));
+            for (int i = 0; i < offsets.size(); i++) offsets.set(i, offsets.get(i) - start);
+            logLength = pos - start;
+            storage.replace(VIEW_FILE, viewBytes);
+            if (checkpointBytes != null) storage.replace(CHECKPOINT_FILE, checkpointBytes);
+        } else {
+            logLength = pos;
+        }
+        logDirty = false;
+        failure = null;
         commit = Math.min(commit, base + log.size());
         return new Loaded(false, view, lastNormalView, checkpoint, log, commit, corrupt, problem, torn);
     }
@@ -156,8 +173,25 @@ public final class ReplicaStore {
         return new Loaded(false, 0, 0, null, List.of(), 0, true, problem, 0);
     }
 
-    /** Carries out a batch of persistence effects; durable when it returns if {@code sync}. */
+    /**
+     * Carries out a batch of persistence effects; durable when it returns if {@code sync}. Once any storage call
+     * failed, every later batch fails too: after a failed fsync the device may have dropped the data while a retry
+     * reports success, so this store never reports anything durable again. The replica must stop; a restart loads
+     * the disk afresh (and rewrites what it trusts).
+     */
     public void apply(List<Effects.PersistOp> ops, boolean sync) throws IOException {
+        if (failure != null) {
+            throw new IOException("storage failed earlier (" + failure + "); nothing more is reported durable until the replica restarts");
+        }
+        try {
+            applyOps(ops, sync);
+        } catch (IOException | RuntimeException e) {
+            failure = e.toString();
+            throw e;
+        }
+    }
+
+    private void applyOps(List<Effects.PersistOp> ops, boolean sync) throws IOException {
         for (Effects.PersistOp op : ops) {
             if (op instanceof Effects.AppendEntries a) {
                 append(a.entries(), a.commit());
@@ -182,6 +216,7 @@ public final class ReplicaStore {
         offsets.clear();
         logLength = 0;
         logDirty = false;
+        failure = null;
     }
 
     private void append(List<LogEntry> entries, long commit) throws IOException {

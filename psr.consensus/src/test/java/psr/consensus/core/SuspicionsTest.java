@@ -262,8 +262,10 @@ class SuspicionsTest {
                 .putInt(tableBytes.length).put(tableBytes).put(undecodableSnapshot).array();
         long at = base + 6;
         Checkpoint checkpoint = new Checkpoint(at, net.r[0].entry(at).checksum(), state);
-        net.inject(0, 2, new NewState(0, at, at, at, at, List.of(), checkpoint));
-        assertEquals(1, net.swallowed.size(), "the restore failure left step() as an exception: " + net.swallowed);
+        long droppedBefore = net.r[2].droppedMessages();
+        net.inject(0, 2, new NewState(0, at, at, at, at, List.of(), CheckpointChunk.of(checkpoint, 0, Integer.MAX_VALUE)));
+        assertEquals(0, net.swallowed.size(), "the restore failure is dropped and counted, not thrown: " + net.swallowed);
+        assertEquals(droppedBefore + 1, net.r[2].droppedMessages(), "the checkpoint that does not restore is counted as dropped");
         String leftBehind = "after the failed restore replica 2 is " + net.r[2] + " and has executed " + net.machine[2].executed;
 
         net.healAll();
