@@ -33,7 +33,11 @@ public interface PartState {
     /** Reads one key with the given consistency; empty when absent. */
     CompletionStage<Optional<Value>> read(String key, ReadConsistency consistency);
 
-    /** This replica's committed values of the keys starting with {@code prefix} (LOCAL consistency), sorted by key. */
+    /**
+     * This replica's committed values of the keys starting with {@code prefix} (LOCAL consistency), sorted by key.
+     *
+     * @throws StateException while a restarted replica has not yet applied everything it had applied before
+     */
     Map<String, Value> readLocal(String prefix);
 
     /** A snapshot of this replica's status. */

@@ -61,6 +61,12 @@ public final class Replica {
     private long lastPingTick;
     /** The highest commit-number any peer reported: how far this replica could be. */
     private long knownCommit;
+    /**
+     * Local reads stay monotonic across restarts: a restarted replica may have applied, before it stopped, anything
+     * up to the last op it persisted, so its state is current only once its commit-number reaches that op (or the
+     * first op where its log was since replaced: what differed there was never committed, so never applied).
+     */
+    private long localReadFloor;
 
     // Primary: the highest op each replica acknowledged in this view (cumulative PrepareOk).
     private final long[] ackedOp;
@@ -194,6 +200,7 @@ public final class Replica {
             throw new IllegalArgumentException("persisted commit-number " + persistedCommit + " > last op " + r.log.lastOp());
         }
         r.commit = Math.max(r.commit, persistedCommit);
+        r.localReadFloor = r.log.lastOp();
         if (view == lastNormalView) {
             r.status = Status.NORMAL;
             r.resetElectionDeadline();
@@ -214,6 +221,7 @@ public final class Replica {
      */
     public static Replica recover(ReplicaConfig config, StateMachine stateMachine, Random random) {
         Replica r = new Replica(config, stateMachine, random);
+        r.localReadFloor = Long.MAX_VALUE; // what it applied before is unknown: set when it adopts a view
         r.status = Status.RECOVERING;
         r.startRecovery();
         r.checkInvariants(Status.RECOVERING, 0);
@@ -605,6 +613,7 @@ public final class Replica {
             after = List.of();
             if (log.lastOp() > c.op() && log.get(c.op() + 1).parent() == c.checksum()) after = log.after(c.op());
         }
+        if (after.isEmpty() || log.lastOp() > c.op() && log.get(c.op() + 1).checksum() != after.get(0).checksum()) logChangedAfter(c.op());
         restoreCheckpoint(c);
         log.resetTo(c.op(), c.checksum(), after);
         localPending.headMap(c.op(), true).clear();
@@ -1048,9 +1057,15 @@ public final class Replica {
         preVoteView = -1;
         refusal = "";
         failLocalPending();
+        if (localReadFloor == Long.MAX_VALUE) localReadFloor = log.lastOp(); // recovered: current once that is committed
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         heardPrimary();
         advanceBackupCommit(newCommit);
+    }
+
+    /** Our log no longer holds what it held after {@code op}: nothing there was committed (see localReadFloor). */
+    private void logChangedAfter(long op) {
+        if (localReadFloor != Long.MAX_VALUE) localReadFloor = Math.min(localReadFloor, Math.max(op, commit));
     }
 
     /**
@@ -1074,6 +1089,13 @@ public final class Replica {
                 throw new InvariantViolation(self, view, log.lastOp(), "new log does not continue our committed log at op " + (e.op() - 1));
             }
         }
+        long firstDifferent = Math.max(afterOp, log.base()) + 1;
+        for (LogEntry e : suffix) {
+            if (e.op() < firstDifferent) continue;
+            if (e.op() > log.lastOp() || log.get(e.op()).checksum() != e.checksum()) break;
+            firstDifferent = e.op() + 1;
+        }
+        if (firstDifferent <= log.lastOp()) logChangedAfter(firstDifferent - 1);
         log.replaceAfter(afterOp, suffix);
         effects.persist.add(new Effects.ReplaceLog(log.after(log.base()), commit));
     }
@@ -1271,6 +1293,7 @@ public final class Replica {
                     break;
                 }
                 log.truncateAfter(e.op() - 1);
+                logChangedAfter(e.op() - 1);
                 effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
                 appended.clear();
             }
@@ -1337,6 +1360,7 @@ public final class Replica {
                     throw new InvariantViolation(self, view, log.lastOp(), "committed op " + e.op() + " differs from the one a peer reports committed");
                 }
                 log.truncateAfter(e.op() - 1);
+                logChangedAfter(e.op() - 1);
                 effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
                 appended.clear();
             }
@@ -1548,6 +1572,15 @@ public final class Replica {
     /** The latest checkpoint, or null. */
     public Checkpoint checkpoint() {
         return checkpoint;
+    }
+
+    /**
+     * True when this replica's applied state is at least what it had applied before it last (re)started, so a local
+     * read here never returns an older state than one it returned before. Always true for a replica that never
+     * restarted.
+     */
+    public boolean localStateCurrent() {
+        return status != Status.RECOVERING && commit >= localReadFloor;
     }
 
     /** Why this replica refuses to serve (empty while it serves). */

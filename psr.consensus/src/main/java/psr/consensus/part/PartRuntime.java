@@ -107,6 +107,10 @@ public final class PartRuntime implements PartState {
     private final ExecutorService taskThread;
     private volatile PartStatus status;
     private volatile boolean stopped;
+    /** Set on the loop thread the moment storage fails: from then on nothing this replica does may leave it. */
+    private volatile boolean halted;
+    /** Whether the replica's applied state is at least what it had before it restarted (see Replica.localStateCurrent). */
+    private volatile boolean localStateCurrent;
     private volatile String failure = "";
 
     private record RequestKey(long clientId, long requestNumber) {}
@@ -244,6 +248,7 @@ public final class PartRuntime implements PartState {
             how = "diskless: recovering the state from the other replicas";
         }
         replica = r;
+        localStateCurrent = r.localStateCurrent();
         loop = loops.create("psr-" + settings.part(), settings.priority(), this::onLoopError);
         Effects startup = r.drainStartupEffects();
         loop.execute(() -> handle(startup));
@@ -339,6 +344,7 @@ public final class PartRuntime implements PartState {
     public CompletionStage<Optional<Value>> read(String key, ReadConsistency consistency) {
         Operation.checkKey(key);
         if (consistency == ReadConsistency.LOCAL) {
+            if (!localStateCurrent) return CompletableFuture.failedFuture(localStateBehind());
             return CompletableFuture.completedFuture(Optional.ofNullable(stateMachine.get(key)));
         }
         return send(PartCommand.encodeRead(key)).thenApply(reply -> {
@@ -352,7 +358,15 @@ public final class PartRuntime implements PartState {
 
     @Override
     public Map<String, Value> readLocal(String prefix) {
+        if (!localStateCurrent) throw localStateBehind();
         return stateMachine.range(prefix == null ? "" : prefix);
+    }
+
+    private StateException localStateBehind() {
+        PartStatus s = status;
+        return new StateException("part " + settings.part() + ": node " + settings.node() + " restarted and has not yet applied"
+                + " everything it had applied before (commit " + (s == null ? "?" : s.commitNumber()) + ", log to op "
+                + (s == null ? "?" : s.opNumber()) + "); a LOCAL read now could return an older state: retry shortly or read LINEARIZABLE");
     }
 
     @Override
@@ -659,12 +673,14 @@ public final class PartRuntime implements PartState {
     // Effects (loop thread): persist, then send, then apply, then reply.
 
     private void handle(Effects fx) {
-        if (stopped) return;
+        if (stopped || halted) return;
         if (!fx.persist().isEmpty() && store != null) {
             try {
                 store.apply(fx.persist(), fx.syncBeforeSend());
             } catch (IOException e) {
-                // Nothing may leave that depends on state we could not make durable: stop this replica.
+                // Nothing may leave that depends on state we could not make durable, in this batch or any later
+                // one (the loop may still hold work queued before the stop): halt at once, then stop this replica.
+                halted = true;
                 throw new IllegalStateException("part " + settings.part() + ": storage failed in " + settings.storageDirectory() + ": " + e.getMessage(), e);
             }
         }
@@ -730,6 +746,7 @@ public final class PartRuntime implements PartState {
 
     private void updateStatus() {
         Replica r = replica;
+        localStateCurrent = r.localStateCurrent();
         Role role = switch (r.status()) {
             case RECOVERING -> Role.RECOVERING;
             case VIEW_CHANGE -> Role.VIEW_CHANGE;

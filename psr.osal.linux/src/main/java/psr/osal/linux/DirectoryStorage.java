@@ -63,6 +63,12 @@ final class DirectoryStorage implements DurableStorage {
     private final Map<String, FileChannel> appendChannels = new HashMap<>();
     /** Files this instance created whose directory entry is not yet known to be durable. */
     private final Set<String> createdNotSynced = new HashSet<>();
+    /**
+     * Files whose fsync failed: Linux reports a writeback error once and may mark the lost pages clean, so a retried
+     * fsync succeeds without the data being on disk. Every later append or sync of such a file fails until it is
+     * replaced or deleted.
+     */
+    private final java.util.Map<String, String> syncFailed = new java.util.HashMap<>();
     private boolean directorySyncUnsupportedLogged;
     private boolean closed;
 
@@ -122,7 +128,8 @@ final class DirectoryStorage implements DurableStorage {
     @Override
     public synchronized void append(String name, byte[] data, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, data.length);
-        FileChannel channel = appendChannel(DurableStorage.checkName(name));
+        checkNotFailed(DurableStorage.checkName(name));
+        FileChannel channel = appendChannel(name);
         ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
         while (buffer.hasRemaining()) {
             channel.write(buffer);
@@ -133,13 +140,19 @@ final class DirectoryStorage implements DurableStorage {
     public synchronized void sync(String name) throws IOException {
         DurableStorage.checkName(name);
         checkOpen();
-        FileChannel channel = appendChannels.get(name);
-        if (channel != null) {
-            channel.force(true);
-        } else {
-            try (FileChannel existing = FileChannel.open(file(name), StandardOpenOption.WRITE)) {
-                existing.force(true);
+        checkNotFailed(name);
+        try {
+            FileChannel channel = appendChannels.get(name);
+            if (channel != null) {
+                channel.force(true);
+            } else {
+                try (FileChannel existing = FileChannel.open(file(name), StandardOpenOption.WRITE)) {
+                    existing.force(true);
+                }
             }
+        } catch (IOException e) {
+            syncFailed.put(name, String.valueOf(e.getMessage()));
+            throw e;
         }
         if (createdNotSynced.remove(name)) {
             syncDirectory();
@@ -151,6 +164,7 @@ final class DirectoryStorage implements DurableStorage {
         DurableStorage.checkName(name);
         checkOpen();
         closeAppendChannel(name);
+        syncFailed.remove(name); // a new file: what it holds is written and synced below
         Path temporary = directory.resolve(INTERNAL_PREFIX + name + TEMP_SUFFIX);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
@@ -228,8 +242,17 @@ final class DirectoryStorage implements DurableStorage {
         checkOpen();
         closeAppendChannel(name);
         createdNotSynced.remove(name);
+        syncFailed.remove(name);
         if (Files.deleteIfExists(file(name))) {
             syncDirectory();
+        }
+    }
+
+    private void checkNotFailed(String name) throws IOException {
+        String failed = syncFailed.get(name);
+        if (failed != null) {
+            throw new IOException("an earlier fsync of '" + name + "' in " + directory + " failed (" + failed
+                    + "): what was written since the last successful one may be lost; replace the file to go on");
         }
     }
 

@@ -45,6 +45,8 @@ final class VxStorage implements OpenStorage {
     private final Runnable onClose;
     /** Descriptors kept open by append, per file name. */
     private final Map<String, Integer> appendFds = new HashMap<>();
+    /** Files whose sync failed: every later append or sync fails until the file is replaced or deleted. */
+    private final Map<String, String> syncFailed = new HashMap<>();
     private boolean closed;
 
     VxStorage(VxKernel kernel, String path, int volumeType, Runnable onClose) throws IOException {
@@ -73,6 +75,7 @@ final class VxStorage implements OpenStorage {
         Objects.checkFromIndexSize(offset, length, data.length);
         DurableStorage.checkName(name);
         checkOpen();
+        checkNotFailed(name);
         int fd = appendFd(name, "append");
         try {
             int written = 0;
@@ -89,12 +92,14 @@ final class VxStorage implements OpenStorage {
     public synchronized void sync(String name) throws IOException {
         DurableStorage.checkName(name);
         checkOpen();
+        checkNotFailed(name);
         Integer fd = appendFds.get(name);
         if (fd != null) {
             try {
                 makeDurable(fd);
             } catch (VxException e) {
                 dropAppendFd(name);
+                syncFailed.put(name, e.getMessage());
                 throw failure("sync of", name, e);
             }
             return;
@@ -104,6 +109,7 @@ final class VxStorage implements OpenStorage {
             makeDurable(opened);
         } catch (VxException e) {
             closeQuietly(opened);
+            syncFailed.put(name, e.getMessage());
             throw failure("sync of", name, e);
         }
         close("sync of", name, opened);
@@ -114,6 +120,7 @@ final class VxStorage implements OpenStorage {
         DurableStorage.checkName(name);
         checkOpen();
         closeAppendFd(name);
+        syncFailed.remove(name); // a new file, written and synced below
         String temporary = INTERNAL_PREFIX + name + TEMP_SUFFIX;
         int fd = open("replace of", temporary, VxKernel.O_WRONLY | VxKernel.O_CREAT | VxKernel.O_TRUNC, true);
         try {
@@ -221,6 +228,7 @@ final class VxStorage implements OpenStorage {
         DurableStorage.checkName(name);
         checkOpen();
         closeAppendFd(name);
+        syncFailed.remove(name);
         try {
             if (removeIfPresent(name)) {
                 commitDirectory();
@@ -253,6 +261,14 @@ final class VxStorage implements OpenStorage {
     // ---------------------------------------------------------------- helpers
 
     /** Makes the file behind {@code fd} durable under the volume's rules. */
+    private void checkNotFailed(String name) throws IOException {
+        String failed = syncFailed.get(name);
+        if (failed != null) {
+            throw new IOException("an earlier sync of '" + name + "' on " + path + " failed (" + failed
+                    + "): what was written since the last successful one may be lost; replace the file to go on");
+        }
+    }
+
     private void makeDurable(int fd) throws VxException {
         if (volumeType == VxKernel.VOLUME_HRFS) {
             kernel.ioctl(fd, VxKernel.IOCTL_FIOSYNC, 0);
