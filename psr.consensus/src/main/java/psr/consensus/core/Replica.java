@@ -733,6 +733,11 @@ public final class Replica {
     }
 
     private void onBackupTick() {
+        if (transferAllowedTo == self && now <= transferAllowedUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
+            // Named successor of a leadership transfer whose first campaign did not get going (we were not
+            // quorum-connected at that moment, or the pre-vote was lost): try again each heartbeat until it expires.
+            campaign();
+        }
         if (now >= electionDeadlineTick) {
             campaign();
             resetElectionDeadline();
