@@ -47,7 +47,8 @@ public final class Connectivity {
         return count;
     }
 
-    public boolean quorumConnected(long now, int quorum) {
-        return connectedCount(now) >= quorum;
+    /** True when this replica and the peers it is connected to form a quorum. */
+    public boolean quorumConnected(long now) {
+        return Quorum.reached(connectedCount(now), lastRoundTripTick.length);
     }
 }

@@ -83,12 +83,12 @@ public final class Replica {
     /** Bytes of the entries this primary holds above its commit-number (bounded, see ReplicaConfig). */
     private long pipelineBytes;
     /** Maintenance switch-over: the replica this primary hands over to (-1: none), and until when it tries. */
-    private int transferTarget = -1;
-    private long transferDeadlineTick;
-    private boolean transferAnnounced;
+    private int handoverTarget = -1;
+    private long handoverDeadlineTick;
+    private boolean handoverAnnounced;
     /** A replica our primary named as its successor may win our vote although the primary is healthy. */
-    private int transferAllowedTo = -1;
-    private long transferAllowedUntilTick;
+    private int handoverSuccessor = -1;
+    private long handoverSuccessorUntilTick;
     /** Requests submitted here that are in the log but not yet applied: op-number to request. */
     private final TreeMap<Long, Request> localPending = new TreeMap<>();
 
@@ -99,7 +99,6 @@ public final class Replica {
     private long electionDeadlineTick;
 
     // View change.
-    private long viewChangeStartTick;
     private long viewChangeDeadlineTick;
     /** DoViewChange messages for the current view, by sender; only at the new primary. */
     private final DoViewChange[] doViewChanges;
@@ -123,10 +122,10 @@ public final class Replica {
     private long preVoteDeadlineTick;
 
     // State transfer: the view we are catching up to (-1 when none) and when we last asked.
-    private long transferView = -1;
-    private long transferRequestedTick;
+    private long catchUpView = -1;
+    private long catchUpAskedTick;
     /** Whom we last asked; a retry asks the next replica in turn. */
-    private int transferSource;
+    private int catchUpSource;
     /** A checkpoint arriving in chunks (state transfer of compacted operations). */
     private final CheckpointAssembly incoming = new CheckpointAssembly();
 
@@ -207,7 +206,6 @@ public final class Replica {
             if (r.isPrimary()) r.becomePrimary();
         } else {
             r.status = Status.VIEW_CHANGE;
-            r.viewChangeStartTick = 0;
             r.viewChangeDeadlineTick = r.randomizedDeadline(config.viewChangeTimeoutTicks());
         }
         r.applyCommitted();
@@ -291,16 +289,16 @@ public final class Replica {
         if (!config.quorumConnectedRules()) throw new IllegalStateException("leadership transfer needs the quorum-connected rules");
         Status before = status;
         long viewBefore = view;
-        transferTarget = target;
-        transferAnnounced = false;
-        transferDeadlineTick = now + 2L * config.electionTimeoutTicks();
+        handoverTarget = target;
+        handoverAnnounced = false;
+        handoverDeadlineTick = now + 2L * config.electionTimeoutTicks();
         checkInvariants(before, viewBefore);
         return drain();
     }
 
     /** The replica this primary is handing over to, or -1. */
     public int transferTarget() {
-        return transferTarget;
+        return handoverTarget;
     }
 
     private void dispatch(int from, Message message) {
@@ -388,7 +386,7 @@ public final class Replica {
         long op = log.lastOp() + 1;
         LogEntry entry = new LogEntry(view, op, log.lastChecksum(), clientId, requestNumber, command);
         int bytes = ReplicaConfig.entryBytes(entry);
-        if (request != null && (transferTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2)) {
+        if (request != null && (handoverTarget >= 0 || pipelineBytes > 0 && pipelineBytes + bytes > config.messageBudgetBytes() / 2)) {
             return -1;
         }
         pipelineBytes += bytes;
@@ -519,9 +517,7 @@ public final class Replica {
 
     /** The primary commits the highest op that a quorum (itself included) holds in this view. */
     private void advancePrimaryCommit() {
-        long[] sorted = ackedOp.clone();
-        Arrays.sort(sorted);
-        long quorumOp = sorted[replicaCount - quorum];
+        long quorumOp = Quorum.agreed(ackedOp);
         if (quorumOp > commit) {
             for (long op = Math.max(commit, log.base()) + 1; op <= quorumOp; op++) pipelineBytes -= ReplicaConfig.entryBytes(log.get(op));
             commit = quorumOp;
@@ -652,7 +648,7 @@ public final class Replica {
     }
 
     public boolean quorumConnected() {
-        return connectivity.quorumConnected(now, quorum);
+        return connectivity.quorumConnected(now);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -666,10 +662,10 @@ public final class Replica {
                 if (r != self) send(r, new Ping(view, status, commit, qc, now));
             }
         }
-        if (status != Status.RECOVERING || transferView >= 0) retryStateTransfer();
+        if (status != Status.RECOVERING || catchUpView >= 0) retryCatchUp();
         switch (status) {
             case RECOVERING -> {
-                if (transferView < 0 && now >= recoveryDeadlineTick) startRecovery();
+                if (catchUpView < 0 && now >= recoveryDeadlineTick) startRecovery();
             }
             case NORMAL -> {
                 if (isPrimary() && !deposed) onPrimaryTick(); else onBackupTick();
@@ -691,14 +687,14 @@ public final class Replica {
             }
         }
         if (abdicated) return;
-        if (transferTarget >= 0) {
-            if (now > transferDeadlineTick) {
-                transferTarget = -1; // the successor did not take over: serve again
-            } else if (!transferAnnounced && ackedOp[transferTarget] == log.lastOp()) {
-                transferAnnounced = true;
-                transferAllowedTo = transferTarget;
-                transferAllowedUntilTick = transferDeadlineTick;
-                broadcast(new Transfer(view, transferTarget));
+        if (handoverTarget >= 0) {
+            if (now > handoverDeadlineTick) {
+                handoverTarget = -1; // the successor did not take over: serve again
+            } else if (!handoverAnnounced && ackedOp[handoverTarget] == log.lastOp()) {
+                handoverAnnounced = true;
+                handoverSuccessor = handoverTarget;
+                handoverSuccessorUntilTick = handoverDeadlineTick;
+                broadcast(new Transfer(view, handoverTarget));
             }
         }
         if (config.quorumConnectedRules() && peerStuckAboveSinceTick >= 0
@@ -733,7 +729,7 @@ public final class Replica {
     }
 
     private void onBackupTick() {
-        if (transferAllowedTo == self && now <= transferAllowedUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
+        if (handoverSuccessor == self && now <= handoverSuccessorUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
             // Named successor of a leadership transfer whose first campaign did not get going (we were not
             // quorum-connected at that moment, or the pre-vote was lost): try again each heartbeat until it expires.
             campaign();
@@ -794,7 +790,7 @@ public final class Replica {
         if (status == Status.RECOVERING || candidateView <= view || !candidateQuorumConnected) return false;
         // Our own healthy primary may move its group to a higher view (see onPrimaryTick).
         boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
-        boolean namedSuccessor = candidate == transferAllowedTo && now <= transferAllowedUntilTick;
+        boolean namedSuccessor = candidate == handoverSuccessor && now <= handoverSuccessorUntilTick;
         return ownPrimary || namedSuccessor || !hearingHealthyPrimary();
     }
 
@@ -820,9 +816,7 @@ public final class Replica {
     }
 
     private void countPreVotes() {
-        int yes = 0;
-        for (boolean granted : preVoteGranted) if (granted) yes++;
-        if (yes < quorum || preVoteView <= view || status == Status.RECOVERING) return;
+        if (!Quorum.reached(preVoteGranted) || preVoteView <= view || status == Status.RECOVERING) return;
         long candidateView = preVoteView;
         preVoteView = -1;
         enterViewChange(candidateView);
@@ -837,14 +831,13 @@ public final class Replica {
         if (newView <= view) throw new InvariantViolation(self, view, log.lastOp(), "view change to old view " + newView);
         view = newView;
         status = Status.VIEW_CHANGE;
-        viewChangeStartTick = now;
         viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
         Arrays.fill(doViewChanges, null);
         Arrays.fill(startViewChangeFrom, false);
         doViewChangeSent = false;
         viewChangeBaseOp = 0;
-        transferTarget = -1;
-        transferView = -1;
+        handoverTarget = -1;
+        catchUpView = -1;
         deposed = false;
         abdicated = false;
         notQuorumConnectedSinceTick = -1;
@@ -882,9 +875,7 @@ public final class Replica {
 
     private void countStartViewChange(int from) {
         startViewChangeFrom[from] = true;
-        int count = 0;
-        for (boolean b : startViewChangeFrom) if (b) count++;
-        if (count >= quorum && !doViewChangeSent) {
+        if (Quorum.reached(startViewChangeFrom) && !doViewChangeSent) {
             doViewChangeSent = true;
             int newPrimary = config.primaryOf(view);
             if (newPrimary == self) {
@@ -973,7 +964,7 @@ public final class Replica {
                 bestFrom = r;
             }
         }
-        if (count < quorum || bestFrom < 0) return;
+        if (!Quorum.reached(count, replicaCount) || bestFrom < 0) return;
         DoViewChange best = doViewChanges[bestFrom];
         if (best.op() < maxCommit) {
             throw new InvariantViolation(self, view, log.lastOp(), "chosen log ends at op " + best.op()
@@ -987,7 +978,7 @@ public final class Replica {
         replaceLogAfter(best.afterOp(), best.log());
         lastNormalView = view;
         status = Status.NORMAL;
-        transferView = -1;
+        catchUpView = -1;
         viewChangesCompleted++;
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         becomePrimary();
@@ -1006,10 +997,10 @@ public final class Replica {
 
     /** The candidate fetches committed entries from {@code source}, which is in the same view change. */
     private void fetchCommitted(int source) {
-        if (transferView == view && now - transferRequestedTick < config.transferRetryTicks() && transferSource == source) return;
-        transferView = view;
-        transferRequestedTick = now;
-        transferSource = source;
+        if (catchUpView == view && now - catchUpAskedTick < config.transferRetryTicks() && catchUpSource == source) return;
+        catchUpView = view;
+        catchUpAskedTick = now;
+        catchUpSource = source;
         send(source, getState(view, commit));
     }
 
@@ -1025,10 +1016,10 @@ public final class Replica {
         abdicated = false;
         notQuorumConnectedSinceTick = -1;
         peerStuckAboveSinceTick = -1;
-        transferTarget = -1;
+        handoverTarget = -1;
         lastCommitSentTick = now - config.heartbeatTicks(); // announce ourselves on the next tick
         recomputePipelineBytes();
-        transferView = -1;
+        catchUpView = -1;
     }
 
     private void onStartView(int from, StartView m) {
@@ -1057,7 +1048,7 @@ public final class Replica {
         view = newView;
         lastNormalView = newView;
         status = Status.NORMAL;
-        transferView = -1;
+        catchUpView = -1;
         deposed = false;
         preVoteView = -1;
         refusal = "";
@@ -1117,7 +1108,7 @@ public final class Replica {
 
     /** Is this message from a view we have left (or are leaving through state transfer)? */
     private boolean ignoreFromOldView(long messageView) {
-        return status == Status.RECOVERING || messageView < view || transferView >= 0 && messageView < transferView;
+        return status == Status.RECOVERING || messageView < view || catchUpView >= 0 && messageView < catchUpView;
     }
 
     /**
@@ -1126,32 +1117,32 @@ public final class Replica {
      * every view, so our log and theirs provably agree up to there. The log stays as it is until then.
      */
     private void learnNewerView(long newView, int source) {
-        if (transferView >= newView && now - transferRequestedTick < config.transferRetryTicks()) return;
+        if (catchUpView >= newView && now - catchUpAskedTick < config.transferRetryTicks()) return;
         if (status == Status.NORMAL && isPrimary() && !deposed) {
             deposed = true;
             failLocalPending();
         }
-        transferView = Math.max(transferView, newView);
-        transferRequestedTick = now;
-        transferSource = source;
-        send(source, getState(transferView, commit));
+        catchUpView = Math.max(catchUpView, newView);
+        catchUpAskedTick = now;
+        catchUpSource = source;
+        send(source, getState(catchUpView, commit));
     }
 
     /** Same view, but we lack entries: ask {@code source} for everything after our last op. */
     private void requestState(int source) {
-        if (transferView >= 0 && now - transferRequestedTick < config.transferRetryTicks()) return;
-        transferView = view;
-        transferRequestedTick = now;
-        transferSource = source;
+        if (catchUpView >= 0 && now - catchUpAskedTick < config.transferRetryTicks()) return;
+        catchUpView = view;
+        catchUpAskedTick = now;
+        catchUpSource = source;
         send(source, getState(view, log.lastOp()));
     }
 
     /** Same view, but our log diverges from the primary's somewhere above our commit-number: fetch from there. */
     private void requestStateFromCommit(int source) {
-        if (transferView >= 0 && now - transferRequestedTick < config.transferRetryTicks()) return;
-        transferView = view;
-        transferRequestedTick = now;
-        transferSource = source;
+        if (catchUpView >= 0 && now - catchUpAskedTick < config.transferRetryTicks()) return;
+        catchUpView = view;
+        catchUpAskedTick = now;
+        catchUpSource = source;
         send(source, getState(view, commit));
     }
 
@@ -1159,24 +1150,24 @@ public final class Replica {
      * A pending state transfer whose answer did not come: ask again, the next replica in turn, so that a lost
      * message or a dead source never leaves a replica waiting for ever. Runs in every status but RECOVERING.
      */
-    private void retryStateTransfer() {
-        if (transferView < 0 || now - transferRequestedTick < config.transferRetryTicks()) return;
-        if (transferView == view && status == Status.NORMAL) {
-            transferView = -1; // same view: the next Prepare, Commit or Pong asks again, perhaps someone else
+    private void retryCatchUp() {
+        if (catchUpView < 0 || now - catchUpAskedTick < config.transferRetryTicks()) return;
+        if (catchUpView == view && status == Status.NORMAL) {
+            catchUpView = -1; // same view: the next Prepare, Commit or Pong asks again, perhaps someone else
             return;
         }
-        if (transferView == view && status == Status.VIEW_CHANGE && config.primaryOf(view) == self) {
-            transferRequestedTick = now; // a candidate fetching committed entries asks the chosen log's sender again
-            send(transferSource, getState(view, commit));
+        if (catchUpView == view && status == Status.VIEW_CHANGE && config.primaryOf(view) == self) {
+            catchUpAskedTick = now; // a candidate fetching committed entries asks the chosen log's sender again
+            send(catchUpSource, getState(view, commit));
             return;
         }
-        int next = transferSource;
+        int next = catchUpSource;
         do {
             next = (next + 1) % replicaCount;
         } while (next == self);
-        transferRequestedTick = now;
-        transferSource = next;
-        send(next, getState(transferView, commit));
+        catchUpAskedTick = now;
+        catchUpSource = next;
+        send(next, getState(catchUpView, commit));
     }
 
     private void onGetState(int from, GetState m) {
@@ -1218,7 +1209,7 @@ public final class Replica {
         }
         if (status == Status.RECOVERING) {
             // Recovery learned the view; the state comes by state transfer like any catching up.
-            if (transferView >= 0 && m.view() >= transferView) catchUpToNewerView(from, m);
+            if (catchUpView >= 0 && m.view() >= catchUpView) catchUpToNewerView(from, m);
             return;
         }
         if (m.view() < view) return;
@@ -1236,7 +1227,7 @@ public final class Replica {
             if (log.knows(m.afterOp()) && (m.entries().isEmpty() || log.checksumAt(m.afterOp()) == m.entries().get(0).parent())) {
                 writeCommitted(m.afterOp(), m.entries(), m.commit());
             }
-            if (commit > before) transferRequestedTick = now - config.transferRetryTicks(); // progress: the next chunk at once
+            if (commit > before) catchUpAskedTick = now - config.transferRetryTicks(); // progress: the next chunk at once
             maybeStartView();
             return;
         }
@@ -1253,7 +1244,7 @@ public final class Replica {
      */
     private void onCheckpointChunk(int from, NewState m) {
         CheckpointChunk chunk = m.checkpoint();
-        long askView = transferView >= 0 ? transferView : view;
+        long askView = catchUpView >= 0 ? catchUpView : view;
         if (chunk.op() <= commit) {
             incoming.clear();
             return; // we are past it
@@ -1273,9 +1264,9 @@ public final class Replica {
                 return;
             }
         }
-        if (transferView < 0) transferView = view;
-        transferRequestedTick = now;
-        transferSource = from;
+        if (catchUpView < 0) catchUpView = view;
+        catchUpAskedTick = now;
+        catchUpSource = from;
         send(from, getState(askView, commit));
     }
 
@@ -1283,7 +1274,7 @@ public final class Replica {
     private void appendSameView(int from, NewState m) {
         if (!log.knows(m.afterOp()) || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
             drop("NewState from " + from + " does not continue our log at op " + m.afterOp());
-            if (transferView == view) transferView = -1;
+            if (catchUpView == view) catchUpView = -1;
             if (from == config.primaryOf(view) && m.afterOp() > commit) requestStateFromCommit(from);
             return;
         }
@@ -1306,7 +1297,7 @@ public final class Replica {
             appended.add(e);
         }
         if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended), commit));
-        transferView = -1;
+        catchUpView = -1;
         if (from == config.primaryOf(view)) heardPrimary();
         send(config.primaryOf(view), prepareOk());
         // Up to m.op() our log is now the sender's, who is in our view.
@@ -1328,7 +1319,7 @@ public final class Replica {
                 || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
             // An answer to an older request, or from a point we cannot check: the retry asks again (the next
             // replica in turn) from our commit-number.
-            transferView = Math.max(transferView, m.view());
+            catchUpView = Math.max(catchUpView, m.view());
             return;
         }
         boolean whole = m.op() == m.logEnd() && m.logEnd() >= commit;
@@ -1341,12 +1332,12 @@ public final class Replica {
         // never committed), and ask for the next chunk.
         long before = commit;
         writeCommitted(m.afterOp(), m.entries(), m.commit());
-        transferView = Math.max(transferView, m.view());
+        catchUpView = Math.max(catchUpView, m.view());
         if (commit > before) {
             // Progress: ask the same replica for the next chunk at once. Without progress the retry asks the next.
-            transferRequestedTick = now;
-            transferSource = from;
-            send(from, getState(transferView, commit));
+            catchUpAskedTick = now;
+            catchUpSource = from;
+            send(from, getState(catchUpView, commit));
         }
     }
 
@@ -1388,8 +1379,8 @@ public final class Replica {
             return;
         }
         if (status != Status.NORMAL || m.view() != view || from != config.primaryOf(view)) return;
-        transferAllowedTo = m.target();
-        transferAllowedUntilTick = now + 2L * config.electionTimeoutTicks();
+        handoverSuccessor = m.target();
+        handoverSuccessorUntilTick = now + 2L * config.electionTimeoutTicks();
         if (m.target() == self) campaign(); // our log is the primary's: it waited for our acknowledgement
     }
 
@@ -1423,7 +1414,7 @@ public final class Replica {
             drop("RecoveryResponse inconsistent from " + from);
             return;
         }
-        if (status != Status.RECOVERING || m.nonce() != recoveryNonce || transferView >= 0) return;
+        if (status != Status.RECOVERING || m.nonce() != recoveryNonce || catchUpView >= 0) return;
         recoveryResponses[from] = m;
         int count = 0;
         long latestView = -1;
@@ -1435,16 +1426,16 @@ public final class Replica {
         int primaryIndex = config.primaryOf(latestView);
         RecoveryResponse primary = recoveryResponses[primaryIndex];
         boolean havePrimary = primary != null && primary.view() == latestView && primary.primary();
-        if (count < quorum || !havePrimary) {
+        if (!Quorum.reached(count, replicaCount) || !havePrimary) {
             refusal = "recovering: " + count + " of " + quorum + " answers" + (havePrimary ? "" : ", none from the primary of view " + latestView)
                     + "; serving nothing (if more than " + (replicaCount - quorum)
                     + " replicas lost their memory at once, the state cannot be recovered safely and an operator must decide)";
             return;
         }
         refusal = "recovering: fetching the state of view " + latestView + " from replica " + primaryIndex + " by state transfer";
-        transferView = latestView;
-        transferRequestedTick = now;
-        transferSource = primaryIndex;
+        catchUpView = latestView;
+        catchUpAskedTick = now;
+        catchUpSource = primaryIndex;
         send(primaryIndex, getState(latestView, commit));
     }
 
@@ -1528,7 +1519,7 @@ public final class Replica {
         if (status == Status.RECOVERING && statusBefore != Status.RECOVERING) fail("entered recovering status from " + statusBefore);
         if (statusBefore == Status.RECOVERING && status == Status.VIEW_CHANGE) fail("left recovering status for a view change");
         if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op && !deposed) fail("primary's own ack " + ackedOp[self] + " != op " + op);
-        if (transferView >= 0 && transferView < view) fail("transfer to view " + transferView + " below view " + view);
+        if (catchUpView >= 0 && catchUpView < view) fail("transfer to view " + catchUpView + " below view " + view);
     }
 
     private void fail(String what) {

@@ -73,7 +73,7 @@ public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int 
 
     /** A majority: the size of every quorum (f + 1 when replicaCount = 2f + 1). */
     public int quorum() {
-        return replicaCount / 2 + 1;
+        return Quorum.size(replicaCount);
     }
 
     /** The primary of {@code view}: round-robin over the replica indexes. */

@@ -37,9 +37,9 @@ class ConnectivityTest {
         Connectivity c = new Connectivity(5, 2, 15);
         assertEquals(1, c.connectedCount(0));
         c.onPong(0, 0, 1);
-        assertFalse(c.quorumConnected(1, 3), "itself and one peer are 2 of 5");
+        assertFalse(c.quorumConnected(1), "itself and one peer are 2 of 5");
         c.onPong(4, 0, 1);
-        assertTrue(c.quorumConnected(1, 3), "itself and two peers are 3 of 5");
+        assertTrue(c.quorumConnected(1), "itself and two peers are 3 of 5");
         c.onPong(2, 0, 1); // itself: ignored, always counted once
         assertEquals(3, c.connectedCount(1));
     }
