@@ -654,28 +654,37 @@ public final class Replica {
     // ------------------------------------------------------------------------------------------------
     // Timeouts.
 
+    /**
+     * Every timeout of the replica, from this one table, each tick, in this order. Each says in which status it
+     * runs and what it leads out of, so that no status waits for ever. Names: a "...DeadlineTick" is an absolute
+     * tick, a "last...Tick" starts an interval, a "...SinceTick" starts a duration (-1 when not running).
+     */
     private void onTick() {
-        if (now - lastPingTick >= config.heartbeatTicks()) {
-            lastPingTick = now;
-            boolean qc = quorumConnected();
-            for (int r = 0; r < replicaCount; r++) {
-                if (r != self) send(r, new Ping(view, status, commit, qc, now));
-            }
-        }
-        if (status != Status.RECOVERING || catchUpView >= 0) retryCatchUp();
-        switch (status) {
-            case RECOVERING -> {
-                if (catchUpView < 0 && now >= recoveryDeadlineTick) startRecovery();
-            }
-            case NORMAL -> {
-                if (isPrimary() && !deposed) onPrimaryTick(); else onBackupTick();
-            }
-            case VIEW_CHANGE -> onViewChangeTick();
-        }
-        if (preVoteView >= 0 && now >= preVoteDeadlineTick) preVoteView = -1;
+        heartbeatTimeout();                               // any status: pings, so connectivity (and QC) stays current
+        if (status != Status.RECOVERING || catchUpView >= 0) retryCatchUp(); // a catch-up whose answer did not come
+        if (status == Status.RECOVERING && catchUpView < 0 && now >= recoveryDeadlineTick) startRecovery(); // fresh nonce
+        if (status == Status.NORMAL && isPrimary() && !deposed) primaryTimeouts(); // abdication, hand-over, commits
+        if (status == Status.NORMAL && (!isPrimary() || deposed)) backupTimeouts(); // campaign when the primary is silent
+        if (status == Status.VIEW_CHANGE) viewChangeTimeouts(); // repeat StartViewChange; give up and campaign again
+        if (preVoteView >= 0 && now >= preVoteDeadlineTick) preVoteView = -1; // any status: a pre-vote without a quorum
     }
 
-    private void onPrimaryTick() {
+    /** Any status: a ping to every peer each heartbeat (the round trips decide connectivity). */
+    private void heartbeatTimeout() {
+        if (now - lastPingTick < config.heartbeatTicks()) return;
+        lastPingTick = now;
+        boolean qc = quorumConnected();
+        for (int r = 0; r < replicaCount; r++) {
+            if (r != self) send(r, new Ping(view, status, commit, qc, now));
+        }
+    }
+
+    /**
+     * NORMAL, serving primary: abdicate after an election timeout without being quorum-connected; announce or
+     * abandon a hand-over; move the group above a peer stuck in a higher view change; send commits (heartbeats) and
+     * retransmit to backups that are behind.
+     */
+    private void primaryTimeouts() {
         boolean qc = quorumConnected();
         if (qc) {
             notQuorumConnectedSinceTick = -1;
@@ -728,7 +737,8 @@ public final class Replica {
         localPending.clear();
     }
 
-    private void onBackupTick() {
+    /** NORMAL backup or deposed primary: campaign when the primary was silent for an election timeout. */
+    private void backupTimeouts() {
         if (handoverSuccessor == self && now <= handoverSuccessorUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
             // Named successor of a leadership transfer whose first campaign did not get going (we were not
             // quorum-connected at that moment, or the pre-vote was lost): try again each heartbeat until it expires.
@@ -740,7 +750,8 @@ public final class Replica {
         }
     }
 
-    private void onViewChangeTick() {
+    /** VIEW_CHANGE: the candidate repeats StartViewChange each heartbeat; at the deadline, campaign again. */
+    private void viewChangeTimeouts() {
         if (config.primaryOf(view) == self && now - lastCommitSentTick >= config.heartbeatTicks()) {
             // Candidate: repeat StartViewChange so that lost messages do not stall the view change.
             lastCommitSentTick = now;
@@ -788,7 +799,7 @@ public final class Replica {
     /** Would this replica join a view change to {@code candidateView} led by a candidate with this QC flag? */
     private boolean wouldJoin(int candidate, long candidateView, boolean candidateQuorumConnected) {
         if (status == Status.RECOVERING || candidateView <= view || !candidateQuorumConnected) return false;
-        // Our own healthy primary may move its group to a higher view (see onPrimaryTick).
+        // Our own healthy primary may move its group to a higher view (see primaryTimeouts).
         boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
         boolean namedSuccessor = candidate == handoverSuccessor && now <= handoverSuccessorUntilTick;
         return ownPrimary || namedSuccessor || !hearingHealthyPrimary();
