@@ -138,6 +138,8 @@ public final class Replica {
     // Counters.
     private long droppedMessages;
     private String lastDropReason = "";
+    private long ignoredMessages;
+    private String lastIgnoreReason = "";
     private long viewChangesCompleted;
 
     // Output of the current call.
@@ -486,7 +488,10 @@ public final class Replica {
     }
 
     private void onPrepareOk(int from, PrepareOk m) {
-        if (!isServingPrimary() || m.view() != view) return;
+        if (!isServingPrimary() || m.view() != view) {
+            ignore("PrepareOk of view " + m.view() + " from " + from + ": " + (isServingPrimary() ? "not our view " + view : "not the serving primary"));
+            return;
+        }
         if (m.op() > log.lastOp()) {
             drop("PrepareOk for op " + m.op() + " beyond primary's op " + log.lastOp());
             return;
@@ -798,11 +803,21 @@ public final class Replica {
 
     /** Would this replica join a view change to {@code candidateView} led by a candidate with this QC flag? */
     private boolean wouldJoin(int candidate, long candidateView, boolean candidateQuorumConnected) {
-        if (status == Status.RECOVERING || candidateView <= view || !candidateQuorumConnected) return false;
+        String refusal = joinRefusal(candidate, candidateView, candidateQuorumConnected);
+        if (refusal != null) ignore("not joining view " + candidateView + " of candidate " + candidate + ": " + refusal);
+        return refusal == null;
+    }
+
+    /** Why this replica would not join the candidate's view change, one reason per refused condition; null if it would. */
+    private String joinRefusal(int candidate, long candidateView, boolean candidateQuorumConnected) {
+        if (status == Status.RECOVERING) return "recovering";
+        if (candidateView <= view) return "not above our view " + view;
+        if (!candidateQuorumConnected) return "the candidate is not quorum-connected";
         // Our own healthy primary may move its group to a higher view (see primaryTimeouts).
         boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
         boolean namedSuccessor = candidate == handoverSuccessor && now <= handoverSuccessorUntilTick;
-        return ownPrimary || namedSuccessor || !hearingHealthyPrimary();
+        if (!ownPrimary && !namedSuccessor && hearingHealthyPrimary()) return "still hearing a healthy primary of view " + view;
+        return null;
     }
 
     /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
@@ -935,14 +950,24 @@ public final class Replica {
             drop("DoViewChange with an inconsistent log from " + from);
             return;
         }
-        if (config.primaryOf(m.view()) != self || status == Status.RECOVERING || m.view() < view) return;
+        if (config.primaryOf(m.view()) != self || status == Status.RECOVERING || m.view() < view) {
+            ignore("DoViewChange for view " + m.view() + " from " + from + ": " + (config.primaryOf(m.view()) != self ? "we do not lead it"
+                    : status == Status.RECOVERING ? "recovering" : "below our view " + view));
+            return;
+        }
         if (m.view() > view) {
-            if (config.quorumConnectedRules()) return; // we did not start this view change; a stale candidate of ours
+            if (config.quorumConnectedRules()) { // we did not start this view change; a stale candidate of ours
+                ignore("DoViewChange for view " + m.view() + " from " + from + ": a view change we did not start");
+                return;
+            }
             enterViewChange(m.view());
             broadcast(new StartViewChange(view, quorumConnected(), 0));
             countStartViewChange(self);
         }
-        if (status != Status.VIEW_CHANGE) return;
+        if (status != Status.VIEW_CHANGE) {
+            ignore("DoViewChange for view " + m.view() + " from " + from + ": the view has started");
+            return;
+        }
         if (m.afterOp() > Math.max(m.commit(), viewChangeBaseOp)) {
             drop("DoViewChange from " + from + " leaves out entries after op " + m.afterOp() + " that are not known committed");
             return;
@@ -1038,7 +1063,11 @@ public final class Replica {
             drop("StartView inconsistent from " + from);
             return;
         }
-        if (status == Status.RECOVERING || m.view() < view || m.view() == view && status == Status.NORMAL) return;
+        if (status == Status.RECOVERING || m.view() < view || m.view() == view && status == Status.NORMAL) {
+            ignore("StartView of view " + m.view() + " from " + from + ": " + (status == Status.RECOVERING ? "recovering"
+                    : m.view() < view ? "below our view " + view : "our view has started"));
+            return;
+        }
         if (m.afterOp() > commit) {
             // We may not hold the committed entries the message leaves out: fetch them, then adopt the view.
             learnNewerView(m.view(), from);
@@ -1187,7 +1216,10 @@ public final class Replica {
         // candidate, and only with committed entries: the candidate fetches those it lacks before starting the view.
         boolean whole = status == Status.NORMAL && !deposed && m.view() <= view;
         boolean committedOnly = status == Status.VIEW_CHANGE && m.view() == view && from == config.primaryOf(view);
-        if (!whole && !committedOnly) return;
+        if (!whole && !committedOnly) {
+            ignore("GetState for view " + m.view() + " from " + from + ": " + status + (deposed ? " (deposed)" : "") + " in view " + view);
+            return;
+        }
         long end = whole ? log.lastOp() : commit;
         long afterOp = Math.min(m.op(), end);
         if (afterOp < log.base()) {
@@ -1223,7 +1255,10 @@ public final class Replica {
             if (catchUpView >= 0 && m.view() >= catchUpView) catchUpToNewerView(from, m);
             return;
         }
-        if (m.view() < view) return;
+        if (m.view() < view) {
+            ignore("NewState of view " + m.view() + " from " + from + ": below our view " + view);
+            return;
+        }
         if (m.checkpoint() != null) {
             onCheckpointChunk(from, m);
             return;
@@ -1330,6 +1365,7 @@ public final class Replica {
                 || !m.entries().isEmpty() && log.checksumAt(m.afterOp()) != m.entries().get(0).parent()) {
             // An answer to an older request, or from a point we cannot check: the retry asks again (the next
             // replica in turn) from our commit-number.
+            ignore("NewState of view " + m.view() + " from " + from + " after op " + m.afterOp() + ": not a point our log is known to share (commit " + commit + ")");
             catchUpView = Math.max(catchUpView, m.view());
             return;
         }
@@ -1512,6 +1548,15 @@ public final class Replica {
         lastDropReason = reason;
     }
 
+    /**
+     * A well-formed message this replica does not act on, and why (stale, not for its status, refused by a rule):
+     * counted, with the last reason kept, so that a stalled view change or catch-up leaves a trace of why.
+     */
+    private void ignore(String reason) {
+        ignoredMessages++;
+        lastIgnoreReason = reason;
+    }
+
     private Effects drain() {
         Effects out = effects;
         effects = new Effects();
@@ -1599,6 +1644,9 @@ public final class Replica {
 
     public long droppedMessages() { return droppedMessages; }
     public String lastDropReason() { return lastDropReason; }
+    /** Well-formed messages not acted on (stale, or refused by a rule), and the last reason. */
+    public long ignoredMessages() { return ignoredMessages; }
+    public String lastIgnoreReason() { return lastIgnoreReason; }
     public long viewChangesCompleted() { return viewChangesCompleted; }
 
     @Override
