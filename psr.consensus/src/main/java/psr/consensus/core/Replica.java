@@ -74,11 +74,6 @@ public final class Replica {
     private long notQuorumConnectedSinceTick = -1;
     /** A primary that stayed non-QC for an election timeout stops serving until it is QC again. */
     private boolean abdicated;
-    /**
-     * A primary that learned that a newer view started without it: it truncated its log to its commit-number
-     * and waits for state transfer. It serves nothing and counts as no primary at all, until its view changes.
-     */
-    private boolean deposed;
     private long lastCommitSentTick;
     /** Bytes of the entries this primary holds above its commit-number (bounded, see ReplicaConfig). */
     private long pipelineBytes;
@@ -476,7 +471,8 @@ public final class Replica {
             }
             send(from, prepareOk());
         } else {
-            requestState(from); // a gap: fetch what we missed
+            requestState(from); // a gap: fetch what we missed; nothing of ours is known to be the primary's yet
+            return;
         }
         // Everything up to m.op() is the primary's (the entry chains onto our log, or equals ours there).
         advanceBackupCommit(Math.min(m.commit(), m.op()));
@@ -668,8 +664,8 @@ public final class Replica {
         heartbeatTimeout();                               // any status: pings, so connectivity (and QC) stays current
         if (status != Status.RECOVERING || catchUpView >= 0) retryCatchUp(); // a catch-up whose answer did not come
         if (status == Status.RECOVERING && catchUpView < 0 && now >= recoveryDeadlineTick) startRecovery(); // fresh nonce
-        if (status == Status.NORMAL && isPrimary() && !deposed) primaryTimeouts(); // abdication, hand-over, commits
-        if (status == Status.NORMAL && (!isPrimary() || deposed)) backupTimeouts(); // campaign when the primary is silent
+        if (status == Status.NORMAL && isPrimary()) primaryTimeouts(); // abdication, hand-over, commits
+        if (status == Status.NORMAL && !isPrimary()) backupTimeouts(); // campaign when the primary is silent
         if (status == Status.VIEW_CHANGE) viewChangeTimeouts(); // repeat StartViewChange; give up and campaign again
         if (preVoteView >= 0 && now >= preVoteDeadlineTick) preVoteView = -1; // any status: a pre-vote without a quorum
     }
@@ -742,7 +738,7 @@ public final class Replica {
         localPending.clear();
     }
 
-    /** NORMAL backup or deposed primary: campaign when the primary was silent for an election timeout. */
+    /** NORMAL backup: campaign when the primary was silent for an election timeout. */
     private void backupTimeouts() {
         if (handoverSuccessor == self && now <= handoverSuccessorUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
             // Named successor of a leadership transfer whose first campaign did not get going (we were not
@@ -823,7 +819,7 @@ public final class Replica {
     /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
     private boolean hearingHealthyPrimary() {
         if (status != Status.NORMAL) return false;
-        if (isPrimary()) return !deposed && !abdicated && quorumConnected();
+        if (isPrimary()) return !abdicated && quorumConnected();
         return now - lastHeardPrimaryTick <= config.electionTimeoutTicks();
     }
 
@@ -864,7 +860,6 @@ public final class Replica {
         viewChangeBaseOp = 0;
         handoverTarget = -1;
         catchUpView = -1;
-        deposed = false;
         abdicated = false;
         notQuorumConnectedSinceTick = -1;
         failLocalPending();
@@ -1089,7 +1084,6 @@ public final class Replica {
         lastNormalView = newView;
         status = Status.NORMAL;
         catchUpView = -1;
-        deposed = false;
         preVoteView = -1;
         refusal = "";
         failLocalPending();
@@ -1152,17 +1146,19 @@ public final class Replica {
     }
 
     /**
-     * We learned that view {@code newView} started without us. Stop serving (a primary is deposed) and fetch the
-     * state from a replica in that view, starting after our commit-number: entries up to it are the same in
-     * every view, so our log and theirs provably agree up to there. The log stays as it is until then.
+     * We learned that view {@code newView} started without us. Leave our view for it at once, in view-change status
+     * and persisted (so that neither this replica nor a restart of it acts again as primary or backup of a view that
+     * is over), keeping our log and last normal view as they are; then fetch the state from a replica in that view,
+     * starting after our commit-number: entries up to it are the same in every view, so our log and theirs
+     * provably agree up to there.
      */
     private void learnNewerView(long newView, int source) {
-        if (catchUpView >= newView && now - catchUpAskedTick < config.transferRetryTicks()) return;
-        if (status == Status.NORMAL && isPrimary() && !deposed) {
-            deposed = true;
-            failLocalPending();
+        if (newView > view) {
+            enterViewChange(newView);
+        } else if (catchUpView >= newView && now - catchUpAskedTick < config.transferRetryTicks()) {
+            return;
         }
-        catchUpView = Math.max(catchUpView, newView);
+        catchUpView = newView;
         catchUpAskedTick = now;
         catchUpSource = source;
         send(source, getState(catchUpView, commit));
@@ -1214,10 +1210,10 @@ public final class Replica {
         if (m.op() < 0) return;
         // A normal replica answers with its whole log (in chunks). A replica in a view change answers only its
         // candidate, and only with committed entries: the candidate fetches those it lacks before starting the view.
-        boolean whole = status == Status.NORMAL && !deposed && m.view() <= view;
+        boolean whole = status == Status.NORMAL && m.view() <= view;
         boolean committedOnly = status == Status.VIEW_CHANGE && m.view() == view && from == config.primaryOf(view);
         if (!whole && !committedOnly) {
-            ignore("GetState for view " + m.view() + " from " + from + ": " + status + (deposed ? " (deposed)" : "") + " in view " + view);
+            ignore("GetState for view " + m.view() + " from " + from + ": " + status + " in view " + view);
             return;
         }
         long end = whole ? log.lastOp() : commit;
@@ -1325,9 +1321,13 @@ public final class Replica {
             return;
         }
         List<LogEntry> appended = new ArrayList<>();
+        long verified = m.afterOp(); // up to here our log is the sender's (the chain matched at afterOp)
         for (LogEntry e : m.entries()) {
             if (e.op() <= log.lastOp()) {
-                if (e.op() <= log.base() || log.get(e.op()).checksum() == e.checksum()) continue;
+                if (e.op() <= log.base() || log.get(e.op()).checksum() == e.checksum()) {
+                    verified = e.op();
+                    continue;
+                }
                 // Our tail diverges from the sender's here. Entries of this view come from its primary, so only the
                 // primary's log may replace ours (what differs from it was never committed).
                 if (from != config.primaryOf(view) || e.op() <= commit) {
@@ -1341,13 +1341,15 @@ public final class Replica {
             }
             log.append(e);
             appended.add(e);
+            verified = e.op();
         }
         if (!appended.isEmpty()) effects.persist.add(new Effects.AppendEntries(List.copyOf(appended), commit));
         catchUpView = -1;
         if (from == config.primaryOf(view)) heardPrimary();
         send(config.primaryOf(view), prepareOk());
-        // Up to m.op() our log is now the sender's, who is in our view.
-        advanceBackupCommit(Math.min(m.commit(), m.op()));
+        // Commit only what is now provably the sender's (a replica of our view, whose entries up to its commit-number
+        // are committed): never our own entries past a point where the logs differ.
+        advanceBackupCommit(Math.min(m.commit(), verified));
         if (m.commit() > log.lastOp()) requestState(from); // more to come: ask for the next chunk now
     }
 
@@ -1446,7 +1448,7 @@ public final class Replica {
     }
 
     private void onRecovery(int from, Recovery m) {
-        if (status != Status.NORMAL || deposed) return;
+        if (status != Status.NORMAL) return;
         send(from, new RecoveryResponse(view, m.nonce(), log.lastOp(), commit, isPrimary()));
     }
 
@@ -1574,7 +1576,7 @@ public final class Replica {
         if (status == Status.VIEW_CHANGE && lastNormalView >= view) fail("view change to " + view + " from last normal view " + lastNormalView);
         if (status == Status.RECOVERING && statusBefore != Status.RECOVERING) fail("entered recovering status from " + statusBefore);
         if (statusBefore == Status.RECOVERING && status == Status.VIEW_CHANGE) fail("left recovering status for a view change");
-        if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op && !deposed) fail("primary's own ack " + ackedOp[self] + " != op " + op);
+        if (status == Status.NORMAL && isPrimary() && ackedOp[self] != op) fail("primary's own ack " + ackedOp[self] + " != op " + op);
         if (catchUpView >= 0 && catchUpView < view) fail("transfer to view " + catchUpView + " below view " + view);
     }
 
@@ -1600,7 +1602,7 @@ public final class Replica {
 
     /** True while this replica is the primary of its view in normal status and serving (not abdicated). */
     public boolean isServingPrimary() {
-        return status == Status.NORMAL && isPrimary() && !abdicated && !deposed;
+        return status == Status.NORMAL && isPrimary() && !abdicated;
     }
 
     private boolean isPrimary() {
@@ -1638,7 +1640,6 @@ public final class Replica {
     /** Why this replica refuses to serve (empty while it serves). */
     public String refusal() {
         if (status == Status.RECOVERING) return refusal;
-        if (deposed) return "deposed: a newer view started; catching up by state transfer";
         return abdicated ? "abdicated: primary not quorum-connected" : "";
     }
 

@@ -173,14 +173,16 @@ class ReplicaTest {
         // Replica 1 started view 1 without replica 2: a Prepare of view 1 arrives, for another op b + 4.
         LogEntry newEntry = new LogEntry(1, b + 4, backup.entry(b + 3).checksum(), 5, 1, new byte[] {9});
         g.collect(2, backup.step(1, new Prepare(1, b + 4, b + 3, newEntry)));
-        assertEquals(0, backup.view(), "not adopted before the transfer");
+        assertEquals(Status.VIEW_CHANGE, backup.status(), "view 0 left at once (persisted), view 1 not yet adopted");
+        assertEquals(1, backup.view());
+        assertEquals(0, backup.lastNormalView(), "not adopted before the transfer");
         assertEquals(b + 4, backup.opNumber(), "nothing truncated: its last normal view and log stay a truthful pair");
         GetState ask = g.sent(2, 1, GetState.class);
         assertEquals(new GetState(1, b + 3, 0, 0), ask, "asks from its commit-number, where both logs agree");
         g.queue.clear();
         // A first chunk that does not reach the sender's last op is not enough to adopt the view.
         g.collect(2, backup.step(1, new NewState(1, b + 3, b + 3, b + 3, b + 4, List.of(), null)));
-        assertEquals(0, backup.view(), "a chunk short of the sender's log does not adopt the view");
+        assertEquals(0, backup.lastNormalView(), "a chunk short of the sender's log does not adopt the view");
         assertEquals(g.replicas[0].entry(b + 4), backup.entry(b + 4), "and changes nothing above the commit-number");
         g.collect(2, backup.step(1, new NewState(1, b + 3, b + 4, b + 3, b + 4, List.of(newEntry), null)));
         assertEquals(1, backup.view());
