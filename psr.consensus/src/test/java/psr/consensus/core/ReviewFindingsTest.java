@@ -1,0 +1,152 @@
+package psr.consensus.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static psr.consensus.core.SafetyBugsTest.command;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import psr.consensus.core.Message.Commit;
+import psr.consensus.core.Message.GetState;
+import psr.consensus.core.Message.NewState;
+import psr.consensus.core.Message.Ping;
+import psr.consensus.core.Message.Pong;
+import psr.consensus.core.Message.PreVote;
+import psr.consensus.core.Message.Prepare;
+import psr.consensus.core.Message.StartView;
+import psr.consensus.core.Message.StartViewChange;
+import psr.consensus.core.SafetyBugsTest.Harness;
+import psr.consensus.core.SafetyBugsTest.Packet;
+
+/**
+ * Adversarial review of the redesigned replica core (branch review). Each test is a message-level scenario
+ * built with {@link SafetyBugsTest.Harness}; it asserts the safety or liveness property, so it fails while the
+ * problem it names is present.
+ */
+class ReviewFindingsTest {
+
+    /** Holds every packet matching {@code what} instead of delivering it; the test delivers it later by hand. */
+    static void hold(Harness h, List<Packet> into, java.util.function.Predicate<Packet> what) {
+        h.dropWhen(p -> {
+            if (!what.test(p)) return false;
+            into.add(p);
+            return true;
+        });
+    }
+
+    /** Delivers a held packet now, whatever the drop rules say. */
+    static void deliver(Harness h, Packet p) {
+        h.delivered.add(p);
+        h.collect(p.to(), h.replicas[p.to()].step(p.from(), p.message()));
+        h.deliverAll();
+    }
+
+    /** The primary hands over to {@code target} (maintenance switch-over); everyone ends up in the new view. */
+    static void switchOver(Harness h, int from, int target) {
+        h.collect(from, h.replicas[from].transferLeadership(target));
+        assertTrue(h.runUntil(() -> {
+            for (int r = 0; r < h.n; r++) {
+                if (h.up[r] && (h.replicas[r].status() != Status.NORMAL || h.replicas[r].primary() != target)) return false;
+            }
+            return true;
+        }, 1000), "setup: everyone follows " + target + "\n" + h.describe());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 1: a same-view NewState from a backup that stops at a divergent entry still advances the
+    // receiver's commit-number over its own (divergent) entries.
+
+    /**
+     * Seven replicas, message budget 4096 and 1500-byte commands (state transfer sends two entries per NewState).
+     * <ol>
+     * <li>Everybody is in view 1 (primary 1). Primary 1 prepares E (client 1 request 1) at op d; the Prepare to
+     * replica 5 is delayed in the network, the others are lost; then 1 crashes. E is never committed.</li>
+     * <li>Replica 2 starts view 2 with 0, 3 and 4 (5 and 6 do not hear it and stay in view 1, normal). View 2
+     * commits Y1, Y2, Y3 (client 2) at ops d, d+1, d+2.</li>
+     * <li>Replica 6 hears of view 2 and gets one NewState chunk (Y1, Y2, committed): it writes them into its log
+     * and its commit-number becomes d+1, while it stays a backup of view 1 in normal status.</li>
+     * <li>Replica 5 (view 1, log ending at d-1) sees in 6's ping that 6 is at commit d+1 and asks it
+     * GetState(view 1, d-1). Before the answer arrives, the delayed Prepare of E arrives; 5 appends E at d.</li>
+     * <li>6's NewState(view 1, after d-1, [Y1, Y2], commit d+1) arrives. {@code appendSameView} finds that Y1
+     * differs from 5's E at d, sees the sender is not the primary, drops the rest and breaks out of the loop, but
+     * then still calls {@code advanceBackupCommit(min(m.commit, m.op))}: 5 commits its own E at op d.</li>
+     * </ol>
+     * Replicas 0, 2, 3, 4 and 6 committed Y1 at op d; 5 committed E there.
+     */
+    @Test
+    void sameViewNewStateThatStopsAtADivergenceMustNotCommitOurEntries() {
+        Harness h = new Harness(7, i -> ReplicaConfig.defaults(7, i).withMessageBudget(4096), 21);
+        h.run(20);
+        long base = h.registerClients(1, 2);
+        switchOver(h, 0, 1);
+        h.run(20);
+        long d = base + 1;
+        assertEquals(base, h.replicas[1].commitNumber(), "setup: nothing new since the registrations");
+
+        // 1. E prepared at op d in view 1; the Prepare to 5 is delayed, the others lost; 1 crashes.
+        List<Packet> delayedPrepare = new ArrayList<>();
+        hold(h, delayedPrepare, p -> p.from() == 1 && p.to() == 5 && p.message() instanceof Prepare m && m.op() == d);
+        h.dropWhen(p -> p.from() == 1 && p.message() instanceof Prepare);
+        h.submit(1, 1, 1, command(1, 1, 1500));
+        h.deliverAll();
+        assertEquals(1, delayedPrepare.size(), "setup: the Prepare of E to 5 is in flight");
+        h.crash(1);
+        h.clearRules();
+
+        // 2. 2 starts view 2 with 0, 3 and 4; 5 and 6 hear nothing of view 2 for now.
+        List<Packet> toSix = new ArrayList<>();
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 2);
+        h.dropWhen(p -> p.to() == 5 && p.from() != 6);
+        hold(h, toSix, p -> p.to() == 6 && p.from() != 5);
+        assertTrue(h.runUntil(() -> h.replicas[2].isServingPrimary() && h.replicas[2].view() == 2, 2000),
+                "setup: 2 leads view 2\n" + h.describe());
+        for (long req = 1; req <= 3; req++) {
+            assertTrue(h.request(2, 2, req, command(2, req, 1500), 200), "setup: view 2 commits Y" + req + "\n" + h.describe());
+        }
+        h.run(20); // Commit heartbeats: 0, 3 and 4 apply Y1 to Y3
+        assertEquals(base + 3, h.replicas[0].commitNumber(), "setup: 0 applied Y1..Y3\n" + h.describe());
+        assertEquals(Status.NORMAL, h.replicas[6].status());
+        assertEquals(1, h.replicas[6].view());
+        assertEquals(1, h.replicas[5].view());
+
+        // 3. 6 hears of view 2 (a ping from 0) and gets the first NewState chunk from 0, nothing more.
+        h.clearRules();
+        h.dropWhen(p -> p.message() instanceof PreVote);
+        h.dropWhen(p -> p.message() instanceof StartViewChange);
+        h.dropWhen(p -> p.to() == 5 && p.from() != 6);
+        h.dropWhen(p -> p.from() == 5 && p.to() != 6);
+        boolean[] chunkSeen = {false};
+        h.dropWhen(p -> p.to() == 6 && p.from() != 5 && p.from() != 0);
+        h.dropWhen(p -> p.to() == 6 && p.from() == 0 && !(p.message() instanceof Ping) && !(p.message() instanceof NewState));
+        h.dropWhen(p -> p.to() == 6 && p.from() == 0 && chunkSeen[0]);
+        h.dropWhen(p -> {
+            if (p.to() == 6 && p.from() == 0 && p.message() instanceof NewState) chunkSeen[0] = true;
+            return false;
+        });
+        h.dropWhen(p -> p.from() == 6 && p.to() != 5 && !(p.message() instanceof GetState));
+        List<Packet> sixToFive = new ArrayList<>();
+        hold(h, sixToFive, p -> p.from() == 6 && p.to() == 5 && p.message() instanceof NewState);
+        assertTrue(h.runUntil(() -> h.replicas[6].commitNumber() >= d, 200), "setup: 6 wrote view 2's committed Y1\n" + h.describe());
+        assertEquals(1, h.replicas[6].view(), "setup: 6 is still in view 1");
+        assertEquals(Status.NORMAL, h.replicas[6].status(), "setup: 6 is still normal");
+        assertTrue(h.replicas[6].entry(d).clientId() == 2, "setup: 6 holds Y1 at op d");
+
+        // 4. 5 asks 6 for the state (6's ping shows its commit-number); the answer is held; the delayed E arrives.
+        assertTrue(h.runUntil(() -> !sixToFive.isEmpty(), 200), "setup: 6 answered 5's GetState\n" + h.describe());
+        NewState answer = (NewState) sixToFive.get(0).message();
+        assertEquals(base, answer.afterOp(), "setup: 5 asked from op " + base);
+        deliver(h, delayedPrepare.get(0));
+        assertEquals(d, h.replicas[5].opNumber(), "setup: 5 appended E at op d\n" + h.describe());
+        assertEquals(1, h.replicas[5].entry(d).clientId(), "setup: 5 holds E at op d");
+
+        // 5. The NewState arrives.
+        deliver(h, sixToFive.get(0));
+
+        h.assertCommittedOpsKept();
+        assertTrue(h.replicas[5].commitNumber() < d || h.replicas[5].entry(d).clientId() == 2,
+                "replica 5 committed E at op " + d + " although view 2 committed Y1 there\n" + h.describe());
+    }
+}
