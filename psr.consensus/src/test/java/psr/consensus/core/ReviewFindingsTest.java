@@ -149,4 +149,64 @@ class ReviewFindingsTest {
         assertTrue(h.replicas[5].commitNumber() < d || h.replicas[5].entry(d).clientId() == 2,
                 "replica 5 committed E at op " + d + " although view 2 committed Y1 there\n" + h.describe());
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 2: a StartView of a view older than the one whose committed entries a replica already wrote
+    // makes it throw InvariantViolation (the replica stops).
+
+    /**
+     * Five replicas, message budget 4096 and 1500-byte commands.
+     * <ol>
+     * <li>Primary 0 hands over to 1: view 1 starts, but its StartView to replica 4 is delayed in the network and
+     * 4 hears nothing else (it stays in the view change to view 1, log ending at op b).</li>
+     * <li>1 hands over to 2: view 2 starts (without 4) and commits Y1, Y2, Y3 at ops b+1 to b+3.</li>
+     * <li>4 hears of view 2 and gets one NewState chunk (Y1, Y2, committed): its commit-number becomes b+2; it is
+     * still in the view change to view 1.</li>
+     * <li>The delayed StartView of view 1 (log ending at op b, afterOp b) arrives. {@code onStartView} checks only
+     * {@code m.view() < view}, not the newer view 4 is catching up to; {@code adoptView} calls
+     * {@code replaceLogAfter(b, [])}, which throws "new log ends at op b and would drop committed op b+2".</li>
+     * </ol>
+     * A delayed message must be ignored (or used), never stop the replica.
+     */
+    @Test
+    void delayedStartViewOfAnOlderViewAfterNewerCommittedEntriesMustNotStopTheReplica() {
+        Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withMessageBudget(4096), 22);
+        h.run(20);
+        long b = h.registerClients(1, 2);
+
+        // 1. View 1 starts; its StartView to 4 is held, and 4 hears nothing else.
+        List<Packet> startView = new ArrayList<>();
+        hold(h, startView, p -> p.to() == 4 && p.message() instanceof StartView m && m.view() == 1);
+        h.collect(0, h.replicas[0].transferLeadership(1));
+        assertTrue(h.runUntil(() -> !startView.isEmpty(), 500), "setup: view 1 started\n" + h.describe());
+        h.isolate(4);
+        assertEquals(Status.VIEW_CHANGE, h.replicas[4].status(), "setup: 4 waits in the view change to view 1");
+
+        // 2. 1 hands over to 2; view 2 commits Y1..Y3.
+        assertTrue(h.runUntil(() -> h.replicas[1].isServingPrimary(), 200), "setup: 1 serves view 1\n" + h.describe());
+        h.run(20);
+        h.collect(1, h.replicas[1].transferLeadership(2));
+        assertTrue(h.runUntil(() -> h.replicas[2].isServingPrimary(), 500), "setup: 2 serves view 2\n" + h.describe());
+        for (long req = 1; req <= 3; req++) {
+            assertTrue(h.request(2, 2, req, command(2, req, 1500), 200), "setup: view 2 commits Y" + req + "\n" + h.describe());
+        }
+        h.run(20);
+
+        // 3. 4 hears of view 2 and gets one NewState chunk from 2.
+        h.healAll();
+        boolean[] chunk = {false};
+        h.dropWhen(p -> p.to() == 4 && (p.from() != 2 || chunk[0]));
+        h.dropWhen(p -> p.from() == 4 && p.message() instanceof Message.PreVote);
+        h.dropWhen(p -> {
+            if (p.to() == 4 && p.message() instanceof NewState) chunk[0] = true;
+            return false;
+        });
+        assertTrue(h.runUntil(() -> h.replicas[4].commitNumber() >= b + 2, 200), "setup: 4 wrote Y1 and Y2\n" + h.describe());
+        assertEquals(Status.VIEW_CHANGE, h.replicas[4].status(), "setup: 4 has not adopted view 2");
+
+        // 4. The delayed StartView of view 1 arrives.
+        deliver(h, startView.get(0));
+        h.run(50);
+        h.assertCommittedOpsKept();
+    }
 }
