@@ -209,4 +209,75 @@ class ReviewFindingsTest {
         h.run(50);
         h.assertCommittedOpsKept();
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 3: a deposed primary that wrote a newer view's committed entries and restarts serves again in its
+    // old view; a backup of that view commits its own (different) entries on the primary's Prepare.
+
+    /**
+     * Five replicas, message budget 4096 and 1500-byte commands.
+     * <ol>
+     * <li>Everybody is in view 1 (primary 1). 1 prepares E at op d; only 4 gets it. 1 and 4 are then cut off from
+     * 0, 2 and 3.</li>
+     * <li>2 starts view 2 with 0 and 3 and commits Y1, Y2, Y3 at ops d to d+2.</li>
+     * <li>1 hears of view 2 (it is deposed) and gets one NewState chunk: it replaces its E by the committed Y1,
+     * appends Y2 and persists commit-number d+1. It stays in view 1 (a chunk does not adopt the view).</li>
+     * <li>1 restarts from its disk: view 1, last normal view 1, so normal and primary again; {@code deposed} was
+     * not persisted, so it serves. A client request N goes to op d+2: Prepare(view 1, d+2, commit d+1).</li>
+     * <li>Backup 4 (log ending with E at d) sees a gap and asks for the state, but {@code onPrepare} still calls
+     * {@code advanceBackupCommit(min(m.commit, m.op))}: 4 commits E at op d, where view 2 committed Y1.</li>
+     * </ol>
+     */
+    @Test
+    void restartedDeposedPrimaryMakesBackupCommitItsOwnEntries() {
+        Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withMessageBudget(4096), 23);
+        h.run(20);
+        long base = h.registerClients(1, 2);
+        switchOver(h, 0, 1);
+        h.run(20);
+        long d = base + 1;
+
+        // 1. E at op d, prepared at 4 only; then {1, 4} and {0, 2, 3} cannot talk.
+        h.dropWhen(p -> p.from() == 1 && p.to() != 4 && p.message() instanceof Prepare);
+        h.submit(1, 1, 1, command(1, 1, 1500));
+        h.deliverAll();
+        assertEquals(d, h.replicas[4].opNumber(), "setup: 4 holds E");
+        java.util.function.IntPredicate left = r -> r == 1 || r == 4;
+        h.clearRules();
+        h.dropWhen(p -> left.test(p.from()) != left.test(p.to()));
+
+        // 2. View 2 among 0, 2 and 3 commits Y1..Y3.
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 2);
+        assertTrue(h.runUntil(() -> h.replicas[2].isServingPrimary() && h.replicas[2].view() == 2, 2000),
+                "setup: 2 leads view 2\n" + h.describe());
+        for (long req = 1; req <= 3; req++) {
+            assertTrue(h.request(2, 2, req, command(2, req, 1500), 200), "setup: view 2 commits Y" + req + "\n" + h.describe());
+        }
+        h.run(20);
+
+        // 3. 1 hears of view 2 from 0 and gets one chunk.
+        h.clearRules();
+        boolean[] chunk = {false};
+        h.dropWhen(p -> left.test(p.from()) != left.test(p.to()) && !(p.from() == 0 && p.to() == 1 && !chunk[0])
+                && !(p.from() == 1 && p.to() == 0 && p.message() instanceof GetState));
+        h.dropWhen(p -> {
+            if (p.from() == 0 && p.to() == 1 && p.message() instanceof NewState) chunk[0] = true;
+            return false;
+        });
+        h.dropWhen(p -> p.message() instanceof PreVote);
+        assertTrue(h.runUntil(() -> h.replicas[1].commitNumber() >= d + 1, 200), "setup: 1 wrote Y1 and Y2\n" + h.describe());
+        assertEquals(1, h.replicas[1].view(), "setup: 1 is still in view 1");
+        assertEquals(2, h.replicas[1].entry(d).clientId(), "setup: 1 holds Y1 at op d");
+        assertEquals(1, h.replicas[4].entry(d).clientId(), "setup: 4 holds E at op d");
+
+        // 4. 1 restarts and takes a client request.
+        h.crash(1);
+        h.restart(1);
+        assertTrue(h.replicas[1].isServingPrimary(), "setup: restarted 1 serves view 1 again: " + h.replicas[1]);
+        h.submit(1, 1, 2, command(1, 2, 1500));
+        h.deliverAll();
+        h.run(50);
+
+        h.assertCommittedOpsKept();
+    }
 }
