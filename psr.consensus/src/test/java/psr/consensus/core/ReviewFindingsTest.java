@@ -280,4 +280,97 @@ class ReviewFindingsTest {
 
         h.assertCommittedOpsKept();
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 2b: a candidate that wrote a newer view's committed entries during its own view change throws
+    // InvariantViolation when the (delayed) DoViewChange messages complete its quorum.
+
+    /**
+     * Five replicas, message budget 4096 and 1500-byte commands.
+     * <ol>
+     * <li>Replica 1 campaigns for view 1; 3 and 4 join, but their DoViewChange messages are delayed.</li>
+     * <li>Replica 2 starts view 2 with 3 and 4 (who are in the view change to view 1) and commits Y1 to Y3.</li>
+     * <li>Candidate 1, still in the view change to view 1, hears of view 2 and gets one NewState chunk: it writes Y1
+     * and Y2, commit-number b+2.</li>
+     * <li>The delayed DoViewChange messages of 3 and 4 (logs ending at b) arrive: {@code maybeStartView} throws
+     * "chosen log ends at op b below the highest commit-number b+2".</li>
+     * </ol>
+     */
+    @Test
+    void candidateThatWroteNewerCommittedEntriesMustNotStopOnDelayedDoViewChanges() {
+        Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withMessageBudget(4096), 24);
+        h.run(20);
+        long b = h.registerClients(1, 2);
+
+        // 1. 1 campaigns for view 1 (0 stops sending to everyone); the DoViewChange answers are held; 2 hears nothing from 1.
+        List<Packet> dvcs = new ArrayList<>();
+        hold(h, dvcs, p -> p.message() instanceof Message.DoViewChange m && m.view() == 1);
+        h.dropWhen(p -> p.from() == 0 && (p.message() instanceof Prepare || p.message() instanceof Commit));
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 1);
+        h.dropWhen(p -> p.to() == 2 && p.from() == 1);
+        assertTrue(h.runUntil(() -> dvcs.stream().filter(p -> p.from() == 3).count() > 0
+                && dvcs.stream().filter(p -> p.from() == 4).count() > 0, 1000), "setup: 3 and 4 joined view 1\n" + h.describe());
+        assertEquals(Status.VIEW_CHANGE, h.replicas[1].status());
+
+        // 2. 2 starts view 2 with 3 and 4; 0 and 1 hear nothing of it; it commits Y1..Y3.
+        h.clearRules();
+        hold(h, dvcs, p -> p.message() instanceof Message.DoViewChange m && m.view() == 1);
+        h.dropWhen(p -> p.from() == 1 || p.to() == 1 || p.from() == 0 || p.to() == 0);
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 2);
+        assertTrue(h.runUntil(() -> h.replicas[2].isServingPrimary() && h.replicas[2].view() == 2, 2000),
+                "setup: 2 leads view 2\n" + h.describe());
+        for (long req = 1; req <= 3; req++) {
+            assertTrue(h.request(2, 2, req, command(2, req, 1500), 200), "setup: view 2 commits Y" + req + "\n" + h.describe());
+        }
+        h.run(20);
+
+        // 3. 1 hears of view 2 (a ping from 2) and gets one chunk.
+        h.clearRules();
+        hold(h, dvcs, p -> p.message() instanceof Message.DoViewChange m && m.view() == 1);
+        h.dropWhen(p -> p.to() == 0 || p.from() == 0);
+        boolean[] chunk = {false};
+        h.dropWhen(p -> p.to() == 1 && (p.from() != 2 || chunk[0]));
+        h.dropWhen(p -> p.from() == 1 && !(p.message() instanceof GetState && p.to() == 2));
+        h.dropWhen(p -> {
+            if (p.to() == 1 && p.message() instanceof NewState) chunk[0] = true;
+            return false;
+        });
+        assertTrue(h.runUntil(() -> h.replicas[1].commitNumber() >= b + 2, 200), "setup: 1 wrote Y1 and Y2\n" + h.describe());
+        assertEquals(Status.VIEW_CHANGE, h.replicas[1].status(), "setup: 1 is still a candidate for view 1");
+        assertEquals(1, h.replicas[1].view());
+
+        // 4. The delayed DoViewChange messages arrive.
+        for (Packet p : List.copyOf(dvcs)) if (p.to() == 1) deliver(h, p);
+        h.run(20);
+        h.assertCommittedOpsKept();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 4: a delayed duplicate registration re-creates an evicted session under the same client id; then a
+    // delayed duplicate of a request that already executed executes again.
+
+    /**
+     * Three replicas, room for two sessions. Client 10 registers and its request 1 executes. Clients 11 and 12
+     * register and evict 10. Then the network delivers late copies of 10's registration and of its request 1 (a
+     * forwarded request retried over UDP, say). The registration finds no session and registers 10 afresh with
+     * request number 0, so request 1 is judged new and executes a second time. Requests do not name the session
+     * (the op of their registration) they belong to, so a new session cannot tell them from its own.
+     */
+    @Test
+    void lateDuplicateRegistrationAndRequestExecuteTwice() {
+        Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withClientTableCapacity(2), 25);
+        h.run(20);
+        assertTrue(h.request(0, 10, LogEntry.REGISTER, new byte[0], 200), "setup: 10 registered\n" + h.describe());
+        assertTrue(h.request(0, 10, 1, command(10, 1, 16), 200), "setup: 10's request 1 executed\n" + h.describe());
+        assertTrue(h.request(0, 11, LogEntry.REGISTER, new byte[0], 200));
+        assertTrue(h.request(0, 12, LogEntry.REGISTER, new byte[0], 200));
+        h.run(10);
+
+        // Late copies of 10's registration and of its request 1 reach the primary.
+        h.request(0, 10, LogEntry.REGISTER, new byte[0], 200);
+        h.request(0, 10, 1, command(10, 1, 16), 200);
+        h.run(20);
+
+        h.assertAtMostOnceExecution();
+    }
 }
