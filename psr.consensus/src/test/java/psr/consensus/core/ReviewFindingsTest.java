@@ -373,4 +373,111 @@ class ReviewFindingsTest {
 
         h.assertAtMostOnceExecution();
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 5: a DoViewChange whose commit-number came from a newer view's NewState chunk makes the candidate
+    // declare committed the chosen log's (different) entries up to it.
+
+    /**
+     * Seven replicas, message budget 4096; E1, E2 are small commands, Y1 to Y3 are 1500 bytes (two per chunk).
+     * <ol>
+     * <li>1 starts view 1 with 2, 5 and 6; its StartView is lost, so only 1 is normal in view 1 (last normal view 1).
+     * It prepares E1, E2 at ops d, d+1; nobody else gets them. 1 is then cut off from everyone but 2.</li>
+     * <li>2 campaigns for view 2; 1 and 6 send DoViewChange (5 does not hear it yet). 2 now has 3 of 4.</li>
+     * <li>3 starts view 3 with 0, 4 and 6 (6 was waiting for view 2) and commits Y1, Y2, Y3 at ops d to d+2.</li>
+     * <li>5 (still in the view change to view 1, last normal view 0) hears of view 3 and gets one chunk: it writes Y1,
+     * Y2 and its commit-number becomes d+1. Then it hears 2's StartViewChange (view 2 is above its view 1, and
+     * {@code wouldJoin} does not look at the newer view it is catching up to) and sends DoViewChange: last normal view
+     * 0, log Y1, Y2, commit-number d+1.</li>
+     * <li>2 has 4 DoViewChange messages. It picks 1's log (last normal view 1: E1, E2, ending at d+1, which is not
+     * below the highest commit-number d+1), and starts view 2 with commit-number d+1, taken from 5: it applies E1
+     * and E2 at ops d and d+1, where view 3 committed Y1 and Y2. Its own commit-number was b, so
+     * {@code replaceLogAfter} checked nothing.</li>
+     * </ol>
+     */
+    @Test
+    void doViewChangeCommitFromANewerViewMustNotCommitTheChosenLog() {
+        Harness h = new Harness(7, i -> ReplicaConfig.defaults(7, i).withMessageBudget(4096), 26);
+        h.run(20);
+        long b = h.registerClients(1, 2);
+        long d = b + 1;
+
+        // 1. View 1 at 1 only (2, 5, 6 wait in the view change); E1, E2 prepared at 1 only.
+        h.dropWhen(p -> p.from() == 0 && (p.message() instanceof Prepare || p.message() instanceof Commit));
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 1);
+        h.dropWhen(p -> p.from() == 1 && p.message() instanceof StartViewChange && !(p.to() == 2 || p.to() == 5 || p.to() == 6));
+        h.dropWhen(p -> p.from() == 1 && (p.message() instanceof StartView || p.message() instanceof Prepare
+                || p.message() instanceof Commit || p.message() instanceof NewState));
+        h.dropWhen(p -> p.to() == 1 && p.message() instanceof GetState);
+        assertTrue(h.runUntil(() -> h.replicas[1].isServingPrimary() && h.replicas[1].view() == 1, 1000), "setup: 1 leads view 1\n" + h.describe());
+        h.submit(1, 1, 1, command(1, 1, 16));
+        h.submit(1, 1, 2, command(1, 2, 16));
+        h.deliverAll();
+        assertEquals(d + 1, h.replicas[1].opNumber(), "setup: 1 holds E1, E2");
+        for (int r : new int[] {2, 5, 6}) {
+            assertEquals(Status.VIEW_CHANGE, h.replicas[r].status(), "setup: " + r + " waits for view 1\n" + h.describe());
+        }
+
+        // 2. 2 campaigns for view 2; 1 and 6 join, 5 does not hear it yet; 0, 3, 4 are left out.
+        h.clearRules();
+        h.dropWhen(p -> p.from() == 0 && (p.message() instanceof Prepare || p.message() instanceof Commit));
+        h.dropWhen(p -> (p.from() == 1) != (p.to() == 1) && p.from() != 2 && p.to() != 2); // 1 talks to 2 only
+        h.dropWhen(p -> p.to() == 1 && p.message() instanceof GetState);
+        h.dropWhen(p -> p.from() == 1 && p.message() instanceof NewState);
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 2);
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof StartViewChange && !(p.to() == 1 || p.to() == 6));
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof GetState);
+        assertTrue(h.runUntil(() -> h.replicas[1].view() == 2 && h.replicas[6].view() == 2, 1000), "setup: 1 and 6 joined view 2\n" + h.describe());
+        h.deliverAll();
+        assertEquals(Status.VIEW_CHANGE, h.replicas[2].status(), "setup: 2 waits for a fourth DoViewChange");
+
+        // 3. 3 starts view 3 with 0, 4 and 6; 0 is not quorum-connected (linked to 3 and 4 only); view 3 commits Y1..Y3.
+        h.clearRules();
+        h.dropWhen(p -> (p.from() == 1) != (p.to() == 1) && p.from() != 2 && p.to() != 2);
+        h.dropWhen(p -> p.to() == 1 && p.message() instanceof GetState);
+        h.dropWhen(p -> p.from() == 1 && p.message() instanceof NewState);
+        h.dropWhen(p -> (p.from() == 0 || p.to() == 0) && !(p.from() == 3 || p.to() == 3 || p.from() == 4 || p.to() == 4));
+        h.dropWhen(p -> p.from() == 0 && (p.message() instanceof Prepare || p.message() instanceof Commit));
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 3);
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof StartViewChange && !(p.to() == 1 || p.to() == 6));
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof GetState);
+        h.dropWhen(p -> (p.to() == 2 || p.to() == 5) && (p.message() instanceof StartViewChange && ((StartViewChange) p.message()).view() == 3
+                || p.message() instanceof PreVote || p.message() instanceof StartView || p.message() instanceof Prepare
+                || p.message() instanceof Commit || p.message() instanceof NewState));
+        assertTrue(h.runUntil(() -> h.replicas[3].isServingPrimary() && h.replicas[3].view() == 3, 2000), "setup: 3 leads view 3\n" + h.describe());
+        for (long req = 1; req <= 3; req++) {
+            assertTrue(h.request(3, 2, req, command(2, req, 1500), 200), "setup: view 3 commits Y" + req + "\n" + h.describe());
+        }
+        h.run(20);
+        assertEquals(Status.VIEW_CHANGE, h.replicas[2].status(), "setup: 2 still waits\n" + h.describe());
+        assertEquals(1, h.replicas[5].view(), "setup: 5 still waits for view 1\n" + h.describe());
+
+        // 4. 5 gets one chunk of view 3 (from 3), then joins view 2.
+        h.clearRules();
+        h.dropWhen(p -> (p.from() == 1) != (p.to() == 1) && p.from() != 2 && p.to() != 2);
+        h.dropWhen(p -> p.to() == 1 && p.message() instanceof GetState);
+        h.dropWhen(p -> p.from() == 1 && p.message() instanceof NewState);
+        h.dropWhen(p -> (p.from() == 0 || p.to() == 0) && !(p.from() == 3 || p.to() == 3 || p.from() == 4 || p.to() == 4));
+        h.dropWhen(p -> p.message() instanceof PreVote);
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof StartViewChange && p.to() != 5 && !(p.to() == 1 || p.to() == 6));
+        h.dropWhen(p -> p.from() == 2 && p.message() instanceof GetState);
+        h.dropWhen(p -> p.to() == 2 && !(p.message() instanceof Ping || p.message() instanceof Pong || p.message() instanceof Message.DoViewChange));
+        boolean[] chunk = {false};
+        h.dropWhen(p -> p.to() == 5 && p.message() instanceof NewState && (p.from() != 3 || chunk[0]));
+        h.dropWhen(p -> {
+            if (p.to() == 5 && p.message() instanceof NewState) chunk[0] = true;
+            return false;
+        });
+        h.dropWhen(p -> p.to() == 5 && p.from() != 2 && p.message() instanceof StartViewChange);
+        h.dropWhen(p -> p.from() == 5 && p.message() instanceof GetState && p.to() != 3);
+        h.dropWhen(p -> p.from() == 2 && p.to() == 5 && p.message() instanceof StartViewChange && !chunk[0]);
+        String stopped = "";
+        try {
+            h.runUntil(() -> h.replicas[2].status() == Status.NORMAL, 500);
+        } catch (InvariantViolation e) {
+            stopped = "\n(and then: " + e.getMessage() + ")";
+        }
+        assertTrue(h.conflicts.isEmpty(), h.conflicts + stopped + "\n" + h.describe());
+        assertEquals("", stopped);
+    }
 }
