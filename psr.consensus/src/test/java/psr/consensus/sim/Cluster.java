@@ -96,6 +96,8 @@ public final class Cluster {
     private final History history = new History();
     private long now;
     private boolean clientsActive = true;
+    /** Bytes appended to every client command (the state machine ignores them): big commands make chunks small. */
+    private int commandPadding;
 
     // Safety bookkeeping.
     private final TreeMap<Long, LogEntry> committed = new TreeMap<>();
@@ -185,6 +187,9 @@ public final class Cluster {
     }
 
     public void stopClients() { clientsActive = false; }
+
+    /** Pads every client command by {@code bytes} from now on (review: big commands, small messages). */
+    public void setCommandPadding(int bytes) { commandPadding = bytes; }
     public void startClients() { clientsActive = true; }
 
     // ------------------------------------------------------------------------------------------------
@@ -488,6 +493,7 @@ public final class Cluster {
                 command = SimKv.get(clientId, requestNumber, key);
                 historyId = history.invoke(clientId, now, History.Op.get(key));
             }
+            if (commandPadding > 0) command = java.util.Arrays.copyOf(command, command.length + commandPadding);
             send();
         }
 
