@@ -23,6 +23,8 @@ public final class ReplicaStore {
     static final String VIEW_FILE = "view";
     static final String LOG_FILE = "log";
     static final String CHECKPOINT_FILE = "checkpoint";
+    /** The log that goes with a checkpoint being installed, written before the checkpoint (see installCheckpoint). */
+    static final String NEXT_LOG_FILE = "log-next";
     static final int CHECKPOINT_MAGIC = 0x50535243; // "PSRC"
     static final int VIEW_MAGIC = 0x50535256; // "PSRV"
     static final int VIEW_FORMAT = 2; // 2: checkpoints carry their last entry's checksum; log records their parent and commit
@@ -67,6 +69,7 @@ public final class ReplicaStore {
         byte[] viewBytes = storage.read(VIEW_FILE);
         byte[] logBytes = storage.read(LOG_FILE);
         byte[] checkpointBytes = storage.read(CHECKPOINT_FILE);
+        byte[] nextLogBytes = storage.read(NEXT_LOG_FILE);
         if (viewBytes == null && logBytes == null && checkpointBytes == null) return new Loaded(true, 0, 0, null, List.of(), 0, false, "", 0);
         if (viewBytes == null) return corrupt("log present but view state missing");
         ByteBuffer v = ByteBuffer.wrap(viewBytes);
@@ -85,6 +88,13 @@ public final class ReplicaStore {
             if (checkpoint == null) return corrupt("checkpoint record corrupt (" + checkpointBytes.length + " bytes)");
         }
         long base = checkpoint == null ? 0 : checkpoint.op();
+        if (nextLogBytes != null) {
+            // A checkpoint install was cut short. If its checkpoint was written, its log is the log; if not, the old
+            // checkpoint and log stand and the next log is forgotten.
+            ByteBuffer h = ByteBuffer.wrap(nextLogBytes);
+            boolean installed = nextLogBytes.length >= 16 && checkpoint != null && h.getLong() == checkpoint.op() && h.getLong() == checkpoint.checksum();
+            if (installed) logBytes = java.util.Arrays.copyOfRange(nextLogBytes, 16, nextLogBytes.length);
+        }
         List<LogEntry> log = new ArrayList<>();
         long expectedOp = -1; // the first record fixes where the file starts
         long previousChecksum = 0; // of the record before, once there is one
@@ -160,6 +170,7 @@ public final class ReplicaStore {
             logLength = pos - start;
             storage.replace(VIEW_FILE, viewBytes);
             if (checkpointBytes != null) storage.replace(CHECKPOINT_FILE, checkpointBytes);
+            if (nextLogBytes != null) storage.delete(NEXT_LOG_FILE);
         } else {
             logLength = pos;
         }
@@ -213,6 +224,7 @@ public final class ReplicaStore {
         storage.delete(LOG_FILE);
         storage.delete(VIEW_FILE);
         storage.delete(CHECKPOINT_FILE);
+        storage.delete(NEXT_LOG_FILE);
         offsets.clear();
         logLength = 0;
         logDirty = false;
@@ -244,10 +256,21 @@ public final class ReplicaStore {
     }
 
     private void installCheckpoint(Checkpoint checkpoint, List<LogEntry> logAfter, long commit) throws IOException {
-        // The checkpoint first: if we crash before the log is rewritten, loading skips the records it holds.
+        // Three steps, each atomic: the log that goes with the checkpoint (naming it), the checkpoint, the log. A crash
+        // after the first leaves the old checkpoint and log (loading forgets the next log); after the second, loading
+        // finds the checkpoint the next log names and takes that log (the old one may hold records of a history the
+        // checkpoint replaced, which do not chain onto it).
         sync();
+        java.io.ByteArrayOutputStream next = new java.io.ByteArrayOutputStream();
+        next.write(ByteBuffer.allocate(16).putLong(checkpoint.op()).putLong(checkpoint.checksum()).array(), 0, 16);
+        for (LogEntry e : logAfter) {
+            byte[] record = encodeRecord(e, commit);
+            next.write(record, 0, record.length);
+        }
+        storage.replace(NEXT_LOG_FILE, next.toByteArray());
         storage.replace(CHECKPOINT_FILE, encodeCheckpoint(checkpoint));
         replaceLog(logAfter, checkpoint.op() + 1, commit);
+        storage.delete(NEXT_LOG_FILE);
     }
 
     private void replaceLog(List<LogEntry> entries, long commit) throws IOException {
