@@ -16,8 +16,12 @@ import java.util.Map;
  * <li>a client's first request is its registration ({@link LogEntry#REGISTER}); a request number of 1 or more
  * from a client without a session never executes ({@link Verdict#EVICTED}), because its session may have been
  * evicted after an earlier copy of that very request executed;</li>
+ * <li>a session's request numbers start above the op-number that registered it (the client learns it from the
+ * registration's reply), so a late copy of a request of an evicted session is stale even if a late copy of that
+ * session's registration registered the client again: every request the old session executed committed before the
+ * new registration, at an op at least its number;</li>
  * <li>registering a client when the table is full evicts the session least recently used by the log;</li>
- * <li>the capacity is the group's committed configuration ({@link #configure}, from a {@code CONFIGURE} entry
+ * <li>the capacity is the group's committed configuration ({@link #configure}, from a {@link LogEntry#GROUP} entry
  * in the log), never a per-node setting; until one is applied it is {@link #DEFAULT_CAPACITY}.</li>
  * </ul>
  * Not thread-safe: the replica's thread owns it.
@@ -32,8 +36,11 @@ final class ClientTable {
     /** What the table says about a request with a number of 1 or more. */
     enum Verdict { EXECUTE, DUPLICATE, STALE, EVICTED }
 
-    /** A registered client: its latest request number (0 right after registering), result, and the op where it committed. */
-    record Session(long requestNumber, byte[] result, long op) {}
+    /**
+     * A registered client: its latest request number (the registration's op-number right after registering), that
+     * request's result and the op where it committed, and the op-number of the registration.
+     */
+    record Session(long requestNumber, byte[] result, long op, long registeredAt) {}
 
     private int capacity = DEFAULT_CAPACITY;
     /** True once a configuration entry was applied (so a primary need not propose one). */
@@ -66,13 +73,13 @@ final class ClientTable {
     void register(long clientId, long op) {
         if (sessions.containsKey(clientId)) return;
         while (sessions.size() >= capacity) evictEldest();
-        sessions.put(clientId, new Session(0, new byte[0], op));
+        sessions.put(clientId, new Session(op, new byte[0], op, op));
     }
 
     /** Records an executed request; its session becomes the most recently used. */
     void record(long clientId, long requestNumber, byte[] result, long op) {
-        sessions.remove(clientId);
-        sessions.put(clientId, new Session(requestNumber, result, op));
+        Session old = sessions.remove(clientId);
+        sessions.put(clientId, new Session(requestNumber, result, op, old == null ? op : old.registeredAt()));
     }
 
     /** Applies a committed configuration: the new capacity, evicting the least recently used sessions above it. */
@@ -117,12 +124,12 @@ final class ClientTable {
     /** The table (configuration, then sessions in least-recently-used order), for a checkpoint. */
     byte[] encode() {
         int bytes = 4 + 1 + 4;
-        for (Session s : sessions.values()) bytes += 8 + 8 + 8 + 4 + (s.result() == null ? 0 : s.result().length);
+        for (Session s : sessions.values()) bytes += 8 + 8 + 8 + 8 + 4 + (s.result() == null ? 0 : s.result().length);
         ByteBuffer b = ByteBuffer.allocate(bytes);
         b.putInt(capacity).put((byte) (configured ? 1 : 0)).putInt(sessions.size());
         for (Map.Entry<Long, Session> e : sessions.entrySet()) {
             Session s = e.getValue();
-            b.putLong(e.getKey()).putLong(s.requestNumber()).putLong(s.op());
+            b.putLong(e.getKey()).putLong(s.requestNumber()).putLong(s.op()).putLong(s.registeredAt());
             if (s.result() == null) {
                 b.putInt(-1);
             } else {
@@ -145,11 +152,12 @@ final class ClientTable {
             }
             configured = flag == 1;
             int count = b.getInt();
-            if (count < 0 || count > capacity || count > b.remaining() / 28) throw new IllegalArgumentException("client table of " + count + " sessions");
+            if (count < 0 || count > capacity || count > b.remaining() / 36) throw new IllegalArgumentException("client table of " + count + " sessions");
             for (int i = 0; i < count; i++) {
                 long clientId = b.getLong();
                 long requestNumber = b.getLong();
                 long op = b.getLong();
+                long registeredAt = b.getLong();
                 int length = b.getInt();
                 if (length < -1 || length > b.remaining()) throw new IllegalArgumentException("client table result of " + length + " bytes");
                 byte[] result = null;
@@ -157,7 +165,7 @@ final class ClientTable {
                     result = new byte[length];
                     b.get(result);
                 }
-                restored.put(clientId, new Session(requestNumber, result, op));
+                restored.put(clientId, new Session(requestNumber, result, op, registeredAt));
             }
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("client table ends early");

@@ -43,7 +43,8 @@ public final class Effects {
     }
 
     /**
-     * The answer to a request submitted at this replica. {@code op} is where it executed (-1 unless OK) and
+     * The answer to a request submitted at this replica. {@code op} is where it executed (-1 unless OK; for a
+     * registration, the op-number that registered the session, above which the client numbers its requests) and
      * {@code view} the replica's view when it answered.
      */
     public record Reply(long clientId, long requestNumber, Outcome outcome, byte[] result, int primaryHint, long op, long view) {}

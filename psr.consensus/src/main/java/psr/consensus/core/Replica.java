@@ -346,7 +346,7 @@ public final class Replica {
         if (request.requestNumber() == LogEntry.REGISTER) {
             ClientTable.Session session = clients.session(request.clientId());
             if (session != null) {
-                reply(request, Outcome.OK, new byte[0], self, session.op()); // registered already
+                reply(request, Outcome.OK, new byte[0], self, session.registeredAt()); // registered already
                 return;
             }
         } else {
@@ -564,7 +564,10 @@ public final class Replica {
             }
             effects.committed.add(new Effects.Committed(entry, result, duplicate, view));
             Request request = localPending.remove(entry.op());
-            if (request != null) reply(request, outcome, result, self, outcome == Outcome.OK ? entry.op() : -1);
+            long replyOp = outcome != Outcome.OK ? -1 : entry.requestNumber() == LogEntry.REGISTER && entry.clientId() != LogEntry.GROUP
+                    ? clients.session(entry.clientId()).registeredAt() // the client numbers its requests above it
+                    : entry.op();
+            if (request != null) reply(request, outcome, result, self, replyOp);
         }
         int interval = config.checkpointIntervalOps();
         if (interval > 0 && applied - log.base() >= interval) takeCheckpoint();

@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param clientId      the client's id, never 0; one client has at most one request outstanding
  * @param requestNumber {@link LogEntry#REGISTER} (0) registers the client's session, which must commit before its
- *                      first request; then it increases by one with every new request, from 1; a retry reuses it
+ *                      first request; the registration's reply names its op-number, and the session's requests are
+ *                      numbered from one above it, increasing by one with every new request; a retry reuses its number
  * @param command       the state machine command; owned by the request, never modified
  */
 public record Request(long clientId, long requestNumber, byte[] command) {

@@ -456,11 +456,12 @@ public final class PartRuntime implements PartState {
         pending.put(p.key(), p);
     }
 
-    /** The session of {@code p} was registered: now send the request itself. */
-    private void registered(Pending p) {
+    /** The session of {@code p} was registered at op {@code registeredAt}: now send the request itself, numbered above it. */
+    private void registered(Pending p, long registeredAt) {
         pending.remove(p.key());
         Session s = p.session;
         s.registered = true;
+        s.requestNumber = registeredAt;
         p.registering = false;
         p.requestNumber = ++s.requestNumber;
         pending.put(p.key(), p);
@@ -513,7 +514,7 @@ public final class PartRuntime implements PartState {
         if (p == null) return; // answered already, or timed out
         switch (reply.outcome()) {
             case OK -> {
-                if (p.registering) registered(p); else complete(p, reply);
+                if (p.registering) registered(p, reply.op()); else complete(p, reply);
             }
             case NOT_PRIMARY -> {
                 p.lastProblem = "node " + fromNode + " is not the primary";

@@ -84,6 +84,9 @@ class ReplicaTest {
         void collect(int from, Effects fx) {
             for (Effects.Outbound o : fx.messages()) queue.add(new Packet(from, o.to(), o.message()));
             replies.addAll(fx.replies());
+            for (Effects.Reply reply : fx.replies()) {
+                if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() == Outcome.OK) sessionBase.putIfAbsent(reply.clientId(), reply.op());
+            }
         }
 
         void deliverAll() {
@@ -93,8 +96,12 @@ class ReplicaTest {
             }
         }
 
+        /** The op-number that registered each client's session: a session numbers its requests above it. */
+        final java.util.Map<Long, Long> sessionBase = new java.util.HashMap<>();
+
         void submit(int at, long client, long request) {
-            collect(at, replicas[at].submit(new Request(client, request, new byte[] {7})));
+            long number = request == LogEntry.REGISTER ? request : sessionBase.getOrDefault(client, 0L) + request;
+            collect(at, replicas[at].submit(new Request(client, number, new byte[] {7})));
         }
 
         void tickAll(int ticks) {

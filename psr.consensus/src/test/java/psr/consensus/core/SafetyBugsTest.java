@@ -694,12 +694,23 @@ class SafetyBugsTest {
             return base;
         }
 
+        /**
+         * The op-number that registered each client's session, from the first registration reply it got: a session
+         * numbers its requests above it. Tests name requests 1, 2, ... of a session; {@link #number} adds the base.
+         */
+        final Map<Long, Long> sessionBase = new java.util.HashMap<>();
+
+        /** The request number on the wire of a test's request {@code request} of {@code client}. */
+        long number(long client, long request) {
+            return request == LogEntry.REGISTER ? request : sessionBase.getOrDefault(client, 0L) + request;
+        }
+
         void submit(int at, long client, long request, byte[] command) {
-            collect(at, replicas[at].submit(new Request(client, request, command)));
+            collect(at, replicas[at].submit(new Request(client, number(client, request), command)));
         }
 
         boolean acknowledgedOk(long client, long request) {
-            for (Ack a : acks) if (a.clientId() == client && a.requestNumber() == request) return true;
+            for (Ack a : acks) if (a.clientId() == client && a.requestNumber() == number(client, request)) return true;
             return false;
         }
 
@@ -717,7 +728,7 @@ class SafetyBugsTest {
             BooleanSupplier done = () -> {
                 for (int i = before; i < replies.size(); i++) {
                     Effects.Reply reply = replies.get(i).reply();
-                    if (reply.clientId() == client && reply.requestNumber() == request) return true;
+                    if (reply.clientId() == client && reply.requestNumber() == number(client, request)) return true;
                 }
                 return false;
             };
@@ -749,6 +760,7 @@ class SafetyBugsTest {
             for (Effects.Committed c : fx.committed()) noteCommitted(r, c.entry(), c.view());
             for (Effects.Reply reply : fx.replies()) {
                 replies.add(new ReplyAt(r, reply));
+                if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() == Outcome.OK) sessionBase.putIfAbsent(reply.clientId(), reply.op());
                 if (reply.outcome() == Outcome.OK && reply.op() > 0) {
                     Ack ack = new Ack(r, reply.view(), reply.op(), reply.clientId(), reply.requestNumber());
                     acks.add(ack);
@@ -826,7 +838,7 @@ class SafetyBugsTest {
         void assertLastReply(long client, long request, Outcome outcome) {
             Outcome last = null;
             for (ReplyAt r : replies) {
-                if (r.reply().clientId() == client && r.reply().requestNumber() == request) last = r.reply().outcome();
+                if (r.reply().clientId() == client && r.reply().requestNumber() == number(client, request)) last = r.reply().outcome();
             }
             assertEquals(outcome, last, "client " + client + " request " + request + "\n" + describe());
         }

@@ -146,6 +146,9 @@ final class SuspicionNet {
             queue.add(p);
         }
         replies.addAll(fx.replies());
+        for (Effects.Reply reply : fx.replies()) {
+            if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() == Effects.Outcome.OK) sessionBase.putIfAbsent(reply.clientId(), reply.op());
+        }
     }
 
     void deliverAll() {
@@ -194,7 +197,15 @@ final class SuspicionNet {
     /** Submits client's request at replica {@code at}; request {@link LogEntry#REGISTER} registers the session (empty command). */
     void submit(int at, long client, long request) {
         byte[] command = request == LogEntry.REGISTER ? new byte[0] : command(client, request);
-        collect(at, r[at].submit(new Request(client, request, command)));
+        collect(at, r[at].submit(new Request(client, number(client, request), command)));
+    }
+
+    /** The op-number that registered each client's session (first registration reply): requests are numbered above it. */
+    final java.util.Map<Long, Long> sessionBase = new java.util.HashMap<>();
+
+    /** The wire request number of the test's request {@code request} (1, 2, ...) of {@code client}. */
+    long number(long client, long request) {
+        return request == LogEntry.REGISTER ? request : sessionBase.getOrDefault(client, 0L) + request;
     }
 
     /**

@@ -380,11 +380,20 @@ class SuspicionsTest {
     record Run(int calls, long acked) {}
 
     /** Submits a request (request number {@link LogEntry#REGISTER} registers, with an empty command). */
+    /** The op-number that registered each client's session: requests are numbered above it (see ClientTable). */
+    private static final java.util.Map<Long, Long> SESSION_BASE = new java.util.HashMap<>();
+
     private static Effects submit(Replica r, long client, long request) {
-        return r.submit(new Request(client, request, request == LogEntry.REGISTER ? new byte[0] : SuspicionNet.command(client, request)));
+        long number = request == LogEntry.REGISTER ? request : SESSION_BASE.getOrDefault(client, 0L) + request;
+        Effects fx = r.submit(new Request(client, number, request == LogEntry.REGISTER ? new byte[0] : SuspicionNet.command(client, request)));
+        for (Effects.Reply reply : fx.replies()) {
+            if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() == Effects.Outcome.OK) SESSION_BASE.put(reply.clientId(), reply.op());
+        }
+        return fx;
     }
 
     private static Run ownCheckpointRun(java.util.Random tear, int crashAt, int seed) throws Exception {
+        SESSION_BASE.clear();
         psr.consensus.sim.SimStorage sim = new psr.consensus.sim.SimStorage();
         CrashPointStorage disk = CrashPointStorage.atCall(sim, crashAt);
         ReplicaConfig config = ReplicaConfig.defaults(1, 0).withCheckpointInterval(4);
@@ -402,7 +411,9 @@ class SuspicionsTest {
                 for (Effects.Reply reply : fx.replies()) {
                     if (reply.outcome() != Effects.Outcome.OK) continue;
                     ackedOp = Math.max(ackedOp, reply.op());
-                    ackedRequest = Math.max(ackedRequest, reply.requestNumber());
+                    if (reply.requestNumber() != LogEntry.REGISTER) {
+                        ackedRequest = Math.max(ackedRequest, reply.requestNumber() - SESSION_BASE.get(CLIENT)); // the test's numbering
+                    }
                 }
                 if (req == LogEntry.REGISTER) {
                     assertTrue(r.entry(base).clientId() == CLIENT && r.entry(base).requestNumber() == LogEntry.REGISTER,

@@ -516,6 +516,7 @@ public final class Cluster {
                     if (registering) {
                         registering = false;
                         registered = true;
+                        requestNumber = reply.op(); // the session's requests are numbered above its registration
                         target = from;
                         return;
                     }
