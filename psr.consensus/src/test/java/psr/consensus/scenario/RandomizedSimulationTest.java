@@ -88,6 +88,8 @@ class RandomizedSimulationTest {
 
     static final Set<Part> ENABLED = enabledParts();
     static final Set<Part> ALWAYS = parts(System.getProperty("psr.sim.always", ""));
+    /** Fault counts summed over the seeds run ({@code -Dpsr.sim.counts=true} prints them). */
+    static final java.util.TreeMap<String, Long> TOTALS = new java.util.TreeMap<>();
 
     static Set<Part> enabledParts() {
         Set<Part> on = new LinkedHashSet<>();
@@ -142,6 +144,11 @@ class RandomizedSimulationTest {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (Boolean.getBoolean("psr.sim.counts")) {
+            StringBuilder b = new StringBuilder("faults over the run:");
+            TOTALS.forEach((k, v) -> b.append("\n  ").append(k).append(": ").append(v));
+            System.out.println(b);
+        }
         System.out.printf("randomized simulation: %d seeds (%d..%d), %d committed ops, %.1f s (%.1f ms per seed), %.0f simulated committed ops/s%s%n",
                 seeds, first, first + seeds - 1, ops, seconds, seconds * 1000 / seeds, ops / seconds,
                 keepGoing ? ", " + failures.size() + " failed" : "");
@@ -282,7 +289,6 @@ class RandomizedSimulationTest {
     static long runSeed(long seed, boolean verbose) {
         Random r = new Random(seed);
         Mix m = drawMix(r);
-        int f = (m.replicas - 1) / 2;
         Options options = Options.defaults(m.replicas).withDurable(m.durable).withClients(m.clients)
                 .withCheckpointInterval(m.checkpointInterval).withMessageBudget(m.budget).withMaxMessageBytes(m.maxMessageBytes)
                 .withPauseCatchUp(m.pauseCatchUp);
@@ -292,6 +298,17 @@ class RandomizedSimulationTest {
             options = options.withNodeConfig((id, c) -> configs[id]);
         }
         Cluster c = new Cluster(seed, options);
+        try {
+            return run(c, r, m, seed, verbose);
+        } finally {
+            c.faultCounts().forEach((k, v) -> TOTALS.merge(k, v, Long::sum));
+            TOTALS.merge("seeds", 1L, Long::sum);
+            for (Part p : m.parts) TOTALS.merge("seeds with " + p.key, 1L, Long::sum);
+        }
+    }
+
+    static long run(Cluster c, Random r, Mix m, long seed, boolean verbose) {
+        int f = (m.replicas - 1) / 2;
         applyNetworkFaults(c, m);
         if (m.has(Part.CLOCKS)) for (int i = 0; i < m.replicas; i++) c.setClockRate(i, m.clockRates[i]);
         c.setMixedCrashKinds(m.has(Part.CRASH_KINDS));
@@ -345,6 +362,9 @@ class RandomizedSimulationTest {
         c.network.setFaults(m.loss, m.duplication, 1, m.jitter);
         assertTrue(c.awaitProgress(10, LIVENESS_BOUND_TICKS) >= 0, setup + ": no progress after healing, before the "
                 + m.shape + " topology\n" + c.describe());
+        // The topology needs every replica serving: one still recovering (or stuck recovering) cannot be a hub.
+        assertTrue(c.runUntil(() -> allNormal(c), LIVENESS_BOUND_TICKS) >= 0, setup + ": replicas not all normal within "
+                + LIVENESS_BOUND_TICKS + " ticks after healing, before the " + m.shape + " topology\n" + c.describe());
         int hub = r.nextInt(n);
         switch (m.shape) {
             case "quorum-loss" -> c.onlyLinks(star(hub, n));
@@ -369,6 +389,13 @@ class RandomizedSimulationTest {
                 + " topology holds (hub " + hub + ")\n" + c.describe());
         c.healLinks();
         applyNetworkFaults(c, m);
+    }
+
+    static boolean allNormal(Cluster c) {
+        for (int i = 0; i < c.size(); i++) {
+            if (!c.up(i) || c.replica(i).status() != psr.consensus.core.Status.NORMAL) return false;
+        }
+        return true;
     }
 
     /** Every link of {@code hub}, no other. */
@@ -460,7 +487,8 @@ class RandomizedSimulationTest {
             }
             case UNDETECTABLE -> {
                 if (c.up(a) && mayLoseMemory(c, a, f)) {
-                    if (r.nextBoolean()) c.lieOnNextSyncs(a, 1 + r.nextInt(5)); else c.loseNextReplaceSilently(a);
+                    // A device whose write cache lies until the power fails: everything since then vanishes at a power loss.
+                    if (r.nextBoolean()) c.lieOnNextSyncs(a, Integer.MAX_VALUE); else c.loseNextReplaceSilently(a);
                 }
             }
             default -> throw new AssertionError();

@@ -192,6 +192,7 @@ public final class Cluster {
     private long acknowledged;
     private long highestAcknowledgedOp;
     private long storageFailStops;
+    private long pauses, corruptRestarts, failedRestarts, midWriteCrashes;
     private final TreeMap<String, Long> oversizeByType = new TreeMap<>();
     private final StringBuilder trace = new StringBuilder();
     private final boolean tracing = Boolean.getBoolean("psr.sim.trace");
@@ -356,6 +357,7 @@ public final class Cluster {
                     return;
                 }
             } catch (SimStorage.CrashPoint e) {
+                midWriteCrashes++;
                 log("replica " + node.id + ": " + e.getMessage());
                 crashNow(node, midWriteCrashKind());
                 return;
@@ -388,8 +390,11 @@ public final class Cluster {
             for (SimClient client : clients) client.onReply(node.id, reply);
         }
         for (Effects.PersistOp op : fx.persist()) {
-            // The log was rewritten: check its committed prefix again from its start.
-            if (!(op instanceof Effects.AppendEntries) && !(op instanceof Effects.SaveViewState)) checkedCommit[node.id] = 0;
+            // The log was rewritten: check its committed prefix again from its start. (A checkpoint the replica took
+            // itself only drops the log below it; one from a peer replaces the log.)
+            boolean rewritten = op instanceof Effects.TruncateAfter || op instanceof Effects.ReplaceLog
+                    || op instanceof Effects.InstallCheckpoint && fx.restoredCheckpointOp() >= 0;
+            if (rewritten) checkedCommit[node.id] = 0;
         }
         checkSafety(node, !fx.persist().isEmpty());
     }
@@ -581,6 +586,7 @@ public final class Cluster {
             try {
                 loaded = node.store.load();
             } catch (IOException | SimStorage.CrashPoint e) {
+                failedRestarts++;
                 log("restart " + id + " fails: storage: " + e.getMessage() + "; stays down");
                 return;
             }
@@ -598,12 +604,14 @@ public final class Cluster {
                 try {
                     node.store.wipe(); // a corrupt disk is not trusted at all; the peers' state replaces it
                 } catch (IOException | SimStorage.CrashPoint e) {
+                    failedRestarts++;
                     log("restart " + id + " fails: storage: " + e.getMessage() + " while wiping; stays down");
                     node.untrustedDisk = true;
                     return;
                 }
                 node.untrustedDisk = true;
                 node.outsideContract = false;
+                if (loaded.corrupt()) corruptRestarts++;
                 replica = Replica.recover(config(id), node.kv, replicaRandom(node));
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
             } else {
@@ -636,6 +644,7 @@ public final class Cluster {
         Node node = nodes[id];
         if (!node.up() || node.paused()) return;
         node.pausedUntil = now + ticks;
+        pauses++;
         log("pause " + id + " for " + ticks + " ticks");
     }
 
@@ -691,11 +700,14 @@ public final class Cluster {
         log("disk of " + id + (full ? " full" : " has room again"));
     }
 
-    /** Undetectable by design: the next {@code count} fsyncs of replica {@code id} lie (whole records vanish at a power loss). */
+    /**
+     * Undetectable by design: the next {@code count} fsyncs of replica {@code id} lie (Integer.MAX_VALUE: until it
+     * crashes); whatever they should have made durable vanishes at a power loss, whole records at the log's tail.
+     */
     public void lieOnNextSyncs(int id, int count) {
         nodes[id].storage.lieOnNextSyncs(count);
         nodes[id].outsideContract = true;
-        log("arm " + count + " lying fsyncs on " + id);
+        log("arm " + (count == Integer.MAX_VALUE ? "" : count + " ") + "lying fsyncs on " + id);
     }
 
     /** Undetectable by design: the next replace of replica {@code id} is silently lost (the old content survives a crash). */
@@ -811,6 +823,33 @@ public final class Cluster {
     public long acknowledgedOps() { return acknowledged; }
     /** Nodes stopped because a storage call failed. */
     public long storageFailStops() { return storageFailStops; }
+    /** How often each kind of fault struck in this run (for a summary over many seeds). */
+    public Map<String, Long> faultCounts() {
+        TreeMap<String, Long> m = new TreeMap<>();
+        for (Node node : nodes) {
+            SimStorage s = node.storage;
+            m.merge("storage write errors", s.writeErrors, Long::sum);
+            m.merge("storage fsync errors", s.syncErrors, Long::sum);
+            m.merge("full-disk write errors", s.fullErrors, Long::sum);
+            m.merge("lost writes", s.lostWrites, Long::sum);
+            m.merge("misdirected writes", s.misdirectedWrites, Long::sum);
+            m.merge("bit flips", s.bitFlips, Long::sum);
+            m.merge("lying fsyncs", s.liedSyncs, Long::sum);
+            m.merge("silently lost replaces", s.silentlyLostReplaces, Long::sum);
+        }
+        m.put("storage fail-stops", storageFailStops);
+        m.put("crashes in the middle of a storage call", midWriteCrashes);
+        m.put("restarts that found a corrupt disk", corruptRestarts);
+        m.put("restarts that failed on storage", failedRestarts);
+        m.put("pauses", pauses);
+        m.put("messages long-delayed", network.longDelayed);
+        m.put("messages dropped as oversize", network.oversizeDropped);
+        m.put("view changes", viewChanges);
+        m.put("ticks", now);
+        m.put("messages sent", network.sent);
+        return m;
+    }
+
     /** Messages dropped for exceeding the transport's size, by message type. */
     public Map<String, Long> oversizeByType() { return oversizeByType; }
 
