@@ -285,9 +285,20 @@ class RandomizedSimulationTest {
         return m;
     }
 
+    /**
+     * The seed of a run's own draws, mixed (MurmurHash3's finalizer): java.util.Random's first outputs for
+     * consecutive seeds are nearly equal (unmixed, seeds 1 to 4095 all drew 3 replicas on the first draw).
+     */
+    static long scramble(long seed) {
+        long z = seed + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
+    }
+
     /** Runs one seed; returns the number of operations committed. */
     static long runSeed(long seed, boolean verbose) {
-        Random r = new Random(seed);
+        Random r = new Random(scramble(seed));
         Mix m = drawMix(r);
         Options options = Options.defaults(m.replicas).withDurable(m.durable).withClients(m.clients)
                 .withCheckpointInterval(m.checkpointInterval).withMessageBudget(m.budget).withMaxMessageBytes(m.maxMessageBytes)

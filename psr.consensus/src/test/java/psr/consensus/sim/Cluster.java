@@ -422,9 +422,20 @@ public final class Cluster {
                 fail("two primaries in view " + r.view() + ": " + previous + " and " + node.id);
             }
             if (previous == null) {
+                boolean newest = r.view() > highestViewStarted;
                 viewChanges += r.view() > 0 ? 1 : 0;
                 highestViewStarted = Math.max(highestViewStarted, r.view());
                 log("replica " + node.id + " is primary of view " + r.view());
+                // VR's invariant: a view starts with every operation committed before it (also those an old primary
+                // commits late: a quorum acknowledged them before it moved on, so they are in the chosen log). Only
+                // for the newest view: a replica may restart from its disk as the primary of an old view it had
+                // started (unseen here, it crashed at once), stale until it learns of the newer ones.
+                LogEntry last = committed.get(maxCommit);
+                if (newest && maxCommit > 0 && last != null && !holds(node, maxCommit, last)) {
+                    fail("replica " + node.id + " started view " + r.view() + " without committed op " + maxCommit + " (" + last
+                            + "): its log ends at op " + r.opNumber() + (r.opNumber() >= maxCommit && r.opNumber() >= r.logStart()
+                            && maxCommit >= r.logStart() ? " with " + r.entry(maxCommit) + " there" : ""));
+                }
             }
         }
         if (logChanged || commitGrew) checkHeld();
