@@ -335,21 +335,23 @@ public final class Cluster {
     // Effects.
 
     private void handle(Node node, Effects fx) {
+        if (fx.isEmpty()) return; // nothing changed that a check could see (most ticks)
+        List<Effects.PersistOp> persist = fx.persist();
         // What the replica committed is committed even if it crashes before persisting or sending anything
         // (a quorum held it, or it learned so from one that knew): record it first.
         for (Effects.Committed c : fx.committed()) checkAgreement(node, c.entry());
         maxCommit = Math.max(maxCommit, node.replica.commitNumber());
-        if (!fx.persist().isEmpty() && options.durable()) {
+        if (!persist.isEmpty() && options.durable()) {
             boolean crashArmedHere = false;
             try {
                 if (node.crashDuringNextPersist) {
                     node.crashDuringNextPersist = false;
                     // Somewhere within this batch's storage calls (each op makes one to three, then a sync), or
                     // just after them, before anything is sent.
-                    node.storage.crashAtCall(1 + random.nextInt(2 * fx.persist().size() + 2));
+                    node.storage.crashAtCall(1 + random.nextInt(2 * persist.size() + 2));
                     crashArmedHere = true;
                 }
-                node.store.apply(fx.persist(), fx.syncBeforeSend());
+                node.store.apply(persist, fx.syncBeforeSend());
                 if (crashArmedHere) {
                     node.storage.crashAtCall(0);
                     log("replica " + node.id + " crashes after persisting, before sending");
@@ -389,14 +391,14 @@ public final class Cluster {
             if (reply.outcome() == Effects.Outcome.OK) checkAcknowledged(node, reply);
             for (SimClient client : clients) client.onReply(node.id, reply);
         }
-        for (Effects.PersistOp op : fx.persist()) {
+        for (Effects.PersistOp op : persist) {
             // The log was rewritten: check its committed prefix again from its start. (A checkpoint the replica took
             // itself only drops the log below it; one from a peer replaces the log.)
             boolean rewritten = op instanceof Effects.TruncateAfter || op instanceof Effects.ReplaceLog
                     || op instanceof Effects.InstallCheckpoint && fx.restoredCheckpointOp() >= 0;
             if (rewritten) checkedCommit[node.id] = 0;
         }
-        checkSafety(node, !fx.persist().isEmpty());
+        checkSafety(node, !persist.isEmpty());
     }
 
     /**

@@ -2,7 +2,6 @@ package psr.consensus.sim;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Random;
 
 /**
@@ -27,8 +26,14 @@ public final class SimNetwork {
     private final Random random;
     private final int replicaCount;
     private final boolean[][] blocked;
-    private final PriorityQueue<Packet> inFlight = new PriorityQueue<>((a, b) ->
-            a.deliverTick != b.deliverTick ? Long.compare(a.deliverTick, b.deliverTick) : Long.compare(a.seq, b.seq));
+    /**
+     * Messages in flight in a timing wheel: slot {@code tick & (wheel.length - 1)} holds those due at that tick, in
+     * the order they were sent (so delivery is by due tick, then sequence, as a priority queue would give).
+     */
+    @SuppressWarnings("unchecked")
+    private ArrayList<Packet>[] wheel = new ArrayList[1024];
+    /** The first tick not yet handed out by {@link #due}. */
+    private long nextDueTick;
     private long seq;
     private double lossRate;
     private double duplicateRate;
@@ -92,27 +97,54 @@ public final class SimNetwork {
             longDelayed++;
             delay = longDelayMinTicks + random.nextInt(longDelayMaxTicks - longDelayMinTicks + 1);
         }
-        inFlight.add(new Packet(now + delay, seq++, from, to, message));
+        long at = Math.max(now + delay, nextDueTick);
+        if (at - nextDueTick >= wheel.length) grow(at - nextDueTick + 1);
+        int slot = (int) (at & (wheel.length - 1));
+        if (wheel[slot] == null) wheel[slot] = new ArrayList<>();
+        wheel[slot].add(new Packet(at, seq++, from, to, message));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void grow(long span) {
+        int size = wheel.length;
+        while (size < span) size *= 2;
+        ArrayList<Packet>[] old = wheel;
+        wheel = new ArrayList[size];
+        // Re-slot in due-tick order so that each slot keeps the send order.
+        for (long t = nextDueTick; t < nextDueTick + old.length; t++) {
+            ArrayList<Packet> list = old[(int) (t & (old.length - 1))];
+            if (list == null) continue;
+            for (Packet p : list) {
+                int slot = (int) (p.deliverTick & (size - 1));
+                if (wheel[slot] == null) wheel[slot] = new ArrayList<>();
+                wheel[slot].add(p);
+            }
+        }
     }
 
     /** Removes and returns the packets due at or before {@code now} that still may cross their link. */
     public List<Packet> due(long now) {
         List<Packet> out = new ArrayList<>();
-        while (!inFlight.isEmpty() && inFlight.peek().deliverTick <= now) {
-            Packet p = inFlight.poll();
-            if (blocked[p.from][p.to]) {
-                blockedDrops++;
-                continue;
+        for (; nextDueTick <= now; nextDueTick++) {
+            int slot = (int) (nextDueTick & (wheel.length - 1));
+            ArrayList<Packet> list = wheel[slot];
+            if (list == null || list.isEmpty()) continue;
+            for (Packet p : list) {
+                if (blocked[p.from][p.to]) {
+                    blockedDrops++;
+                    continue;
+                }
+                delivered++;
+                out.add(p);
             }
-            delivered++;
-            out.add(p);
+            list.clear();
         }
         return out;
     }
 
-    /** Drops every message in flight to or from {@code replica} (it crashed: its sockets are gone). */
+    /** Drops every message in flight to {@code replica} (it crashed: its sockets are gone). */
     public void dropInFlight(int replica) {
-        inFlight.removeIf(p -> p.to == replica);
+        for (ArrayList<Packet> list : wheel) if (list != null) list.removeIf(p -> p.to == replica);
     }
 
     public void cut(int a, int b) {
