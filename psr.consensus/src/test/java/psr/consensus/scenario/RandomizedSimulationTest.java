@@ -88,6 +88,13 @@ class RandomizedSimulationTest {
 
     static final Set<Part> ENABLED = enabledParts();
     static final Set<Part> ALWAYS = parts(System.getProperty("psr.sim.always", ""));
+    /** The mix flags of this run, for the replay command. */
+    static final String MIX_FLAGS = flag("with") + flag("without") + flag("always");
+
+    static String flag(String name) {
+        String v = System.getProperty("psr.sim." + name, "");
+        return v.isBlank() ? "" : " -Dpsr.sim." + name + "=" + v.trim();
+    }
     /** Fault counts summed over the seeds run ({@code -Dpsr.sim.counts=true} prints them). */
     static final java.util.TreeMap<String, Long> TOTALS = new java.util.TreeMap<>();
 
@@ -351,7 +358,8 @@ class RandomizedSimulationTest {
             }
             return c.committedOps();
         } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(setup + " failed; replay with -Dpsr.sim.seed=" + seed + " (add -Dpsr.sim.trace=true for every message)", e);
+            throw new AssertionError(setup + " failed; replay with -Dpsr.sim.seed=" + seed + MIX_FLAGS
+                    + " (add -Dpsr.sim.trace=true for every message)", e);
         }
     }
 

@@ -857,6 +857,7 @@ public final class Cluster {
         m.put("pauses", pauses);
         m.put("messages long-delayed", network.longDelayed);
         m.put("messages dropped as oversize", network.oversizeDropped);
+        oversizeByType.forEach((type, count) -> m.put("messages dropped as oversize: " + type, count));
         m.put("view changes", viewChanges);
         m.put("ticks", now);
         m.put("messages sent", network.sent);
