@@ -1200,6 +1200,12 @@ public final class Replica {
             send(catchUpSource, getState(view, commit));
             return;
         }
+        if (status == Status.RECOVERING) {
+            // The primary did not answer: run Recovery again (a new nonce), which finds the current view and primary.
+            catchUpView = -1;
+            startRecovery();
+            return;
+        }
         int next = catchUpSource;
         do {
             next = (next + 1) % replicaCount;
@@ -1250,8 +1256,13 @@ public final class Replica {
             return;
         }
         if (status == Status.RECOVERING) {
-            // Recovery learned the view; the state comes by state transfer like any catching up.
-            if (catchUpView >= 0 && m.view() >= catchUpView) catchUpToNewerView(from, m);
+            // Recovery learned the view; the state comes by state transfer, from that view's primary only: a backup
+            // may lack operations committed with this replica's own acknowledgement, which it no longer remembers.
+            if (catchUpView >= 0 && m.view() >= catchUpView && from == config.primaryOf(m.view())) {
+                catchUpToNewerView(from, m);
+            } else {
+                ignore("NewState of view " + m.view() + " from " + from + ": recovering takes the state only from the primary");
+            }
             return;
         }
         if (m.view() < view) {

@@ -226,6 +226,7 @@ public final class ReplicaStore {
         storage.delete(CHECKPOINT_FILE);
         storage.delete(NEXT_LOG_FILE);
         offsets.clear();
+        firstOp = 1;
         logLength = 0;
         logDirty = false;
         failure = null;
