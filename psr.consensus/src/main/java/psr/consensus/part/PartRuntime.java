@@ -525,10 +525,11 @@ public final class PartRuntime implements PartState {
                     p.lastSentTick = Long.MIN_VALUE / 2; // retry on the next tick
                 }
             }
-            case EVICTED -> {
-                // The session was evicted from the group's client table. Sent once, the request is in the log at most
-                // once, and that copy did not execute; sent more often, an earlier copy may have executed before the
-                // eviction. Either way it is not resubmitted: the caller decides. The session starts over.
+            case EVICTED, STALE_REQUEST -> {
+                // The session was evicted from the group's client table (STALE: and registered again under the same id
+                // by a late copy of its registration, numbered above ours). Sent once, the request is in the log at
+                // most once, and that copy did not execute; sent more often, an earlier copy may have executed before
+                // the eviction. Either way it is not resubmitted: the caller decides. The session starts over.
                 pending.remove(key);
                 p.session.startOver();
                 pending.put(p.key(), p);
@@ -536,7 +537,6 @@ public final class PartRuntime implements PartState {
                 fail(p, p.sends <= 1 ? new StateException(why + "; the operation did not execute")
                         : new OutcomeUnknownException(why + " while the operation was being retried; it may or may not have executed"));
             }
-            case STALE_REQUEST -> fail(p, new StateException("part " + settings.part() + ": request judged stale (a newer request of its session ran)"));
             case BUSY -> {
                 p.lastProblem = "the primary is busy: backups have not caught up with its uncommitted operations";
                 p.lastSentTick = ticks; // retry after the usual interval

@@ -24,7 +24,9 @@ public final class ReplicaStore {
     static final String LOG_FILE = "log";
     static final String CHECKPOINT_FILE = "checkpoint";
     /** The log that goes with a checkpoint being installed, written before the checkpoint (see installCheckpoint). */
-    static final String NEXT_LOG_FILE = "log-next";
+    public static final String NEXT_LOG_FILE = "log-next";
+    /** log-next starts with the checkpoint's op and checksum (8 + 8) and a CRC-32C of those 16 bytes. */
+    static final int NEXT_LOG_HEADER_BYTES = 20;
     static final int CHECKPOINT_MAGIC = 0x50535243; // "PSRC"
     static final int VIEW_MAGIC = 0x50535256; // "PSRV"
     static final int VIEW_FORMAT = 2; // 2: checkpoints carry their last entry's checksum; log records their parent and commit
@@ -91,9 +93,13 @@ public final class ReplicaStore {
         if (nextLogBytes != null) {
             // A checkpoint install was cut short. If its checkpoint was written, its log is the log; if not, the old
             // checkpoint and log stand and the next log is forgotten.
+            if (nextLogBytes.length < NEXT_LOG_HEADER_BYTES
+                    || crc(nextLogBytes, 0, 16) != ByteBuffer.wrap(nextLogBytes, 16, 4).getInt()) {
+                return corrupt("log-next header corrupt (" + nextLogBytes.length + " bytes)");
+            }
             ByteBuffer h = ByteBuffer.wrap(nextLogBytes);
-            boolean installed = nextLogBytes.length >= 16 && checkpoint != null && h.getLong() == checkpoint.op() && h.getLong() == checkpoint.checksum();
-            if (installed) logBytes = java.util.Arrays.copyOfRange(nextLogBytes, 16, nextLogBytes.length);
+            boolean installed = checkpoint != null && h.getLong() == checkpoint.op() && h.getLong() == checkpoint.checksum();
+            if (installed) logBytes = java.util.Arrays.copyOfRange(nextLogBytes, NEXT_LOG_HEADER_BYTES, nextLogBytes.length);
         }
         List<LogEntry> log = new ArrayList<>();
         long expectedOp = -1; // the first record fixes where the file starts
@@ -263,7 +269,9 @@ public final class ReplicaStore {
         // checkpoint replaced, which do not chain onto it).
         sync();
         java.io.ByteArrayOutputStream next = new java.io.ByteArrayOutputStream();
-        next.write(ByteBuffer.allocate(16).putLong(checkpoint.op()).putLong(checkpoint.checksum()).array(), 0, 16);
+        byte[] header = ByteBuffer.allocate(NEXT_LOG_HEADER_BYTES).putLong(checkpoint.op()).putLong(checkpoint.checksum()).array();
+        ByteBuffer.wrap(header).putInt(16, crc(header, 0, 16));
+        next.write(header, 0, header.length);
         for (LogEntry e : logAfter) {
             byte[] record = encodeRecord(e, commit);
             next.write(record, 0, record.length);

@@ -633,7 +633,10 @@ public final class Cluster {
                         + " DurableStorage contract (crashes, failed calls) hit it since it was last trusted");
             }
             // Damage inside a torn tail is legitimately dropped with it (load cuts the tail off); any other must be noticed.
-            if (!loaded.corrupt() && node.storage.damaged()) {
+            // log-next is the exception: a stale one (its replace or delete lost) names another checkpoint and is
+            // rightly ignored; one that matters is checked by its header CRC, its records' CRCs and the hash chain.
+            boolean onlyNextLog = node.storage.damagedFiles().stream().allMatch(f -> f.startsWith(ReplicaStore.NEXT_LOG_FILE + " "));
+            if (!loaded.corrupt() && node.storage.damaged() && !onlyNextLog) {
                 fail("replica " + id + "'s disk was damaged (" + node.storage.damagedFiles() + ": lost, misdirected or flipped"
                         + " bytes), but ReplicaStore loaded it as sound: view " + loaded.view() + ", " + loaded.lastOp() + " ops");
             }
@@ -1047,7 +1050,9 @@ public final class Cluster {
                     // Retry at once only when pointed somewhere definite; otherwise wait a little.
                     if (reply.primaryHint() >= 0) resendNow = true; else sentTick = now - options.clientTimeoutTicks() + 10;
                 }
-                case EVICTED -> {
+                case EVICTED, STALE_REQUEST -> {
+                    // STALE: the session was evicted and a late copy of its registration registered the id again,
+                    // numbered above this request; as for EVICTED, the request did not run now and may have before.
                     // The session was evicted: this request was not executed at the op that judged it, but an earlier
                     // try of it may have been, so its outcome is unknown (it stays pending in the history).
                     historyId = -1;
@@ -1055,7 +1060,6 @@ public final class Cluster {
                     requestNumber = 0;
                     registered = false;
                 }
-                case STALE_REQUEST -> fail("client " + clientId + " request " + requestNumber + " judged stale");
                 case BUSY -> resendNow = true; // not appended: retry at the same replica on the next tick
             }
         }
