@@ -541,4 +541,40 @@ class ReviewFindingsTest {
                 + "oversized messages dropped: " + h.dropped.stream().filter(oversize).map(p -> p.message().getClass().getSimpleName()).distinct().toList()
                 + "\n" + h.describe());
     }
+
+    /**
+     * Three replicas, message budget 4096 (a transport message of 8192 bytes, as PartRuntime derives them), the
+     * default checkpoint interval, 1500-byte commands. Ten operations commit; then replica 2 loses its memory (a
+     * diskless restart, or a corrupt disk) and runs the Recovery protocol. The primary's RecoveryResponse carries its
+     * whole log after its checkpoint (about 15 KB here), which no transport message carries, so replica 2 refuses to
+     * serve for ever, although the cluster is healthy.
+     */
+    @Test
+    void recoveryCompletesWhenThePrimaryLogExceedsOneMessage() {
+        int maxMessage = 2 * 4096;
+        psr.consensus.codec.MessageCodec codec = new psr.consensus.codec.MessageCodec(
+                psr.consensus.codec.MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(maxMessage));
+        Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withMessageBudget(4096), 28);
+        h.run(20);
+        h.registerClients(1);
+        for (long req = 1; req <= 10; req++) {
+            assertTrue(h.request(0, 1, req, command(1, req, 1500), 200), "setup: op " + req + " committed\n" + h.describe());
+        }
+        h.run(20);
+        h.dropWhen(p -> {
+            try {
+                codec.encode(p.message());
+                return false;
+            } catch (psr.consensus.codec.CodecException e) {
+                return true;
+            }
+        });
+        h.crash(2);
+        h.machines[2] = new SafetyBugsTest.RecordingMachine();
+        h.replicas[2] = Replica.recover(h.configs[2], h.machines[2], new java.util.Random(99));
+        h.up[2] = true;
+        h.collect(2, h.replicas[2].drainStartupEffects());
+        assertTrue(h.runUntil(() -> h.replicas[2].status() == Status.NORMAL, 3000),
+                "replica 2 still recovering after 3000 ticks: " + h.replicas[2].refusal() + "\n" + h.describe());
+    }
 }
