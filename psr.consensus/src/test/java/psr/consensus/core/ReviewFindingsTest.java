@@ -507,4 +507,101 @@ class ReviewFindingsTest {
         assertTrue(h.conflicts.isEmpty(), h.conflicts + stopped + "\n" + h.describe());
         assertEquals("", stopped);
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding 6: DoViewChange carries every entry above the candidate's commit-number, unchunked; a candidate that
+    // lags by more than a transport message never completes a view change.
+
+    /**
+     * Five replicas, message budget 4096 (as PartRuntime sets it, a transport message may then carry 8192 bytes;
+     * the harness drops anything that does not encode within that, as PartRuntime does), 1500-byte commands.
+     * <ol>
+     * <li>4 is cut off while primary 0 commits ten operations with 1, 2 and 3.</li>
+     * <li>0 crashes; 1 campaigns for view 1 with 2 and 3, but their DoViewChange messages are lost: 1, 2 and 3 wait in
+     * the view change (none of them normal, so none answers GetState).</li>
+     * <li>Constrained election: only 4's links to 1, 2 and 3 remain. 4 is the only quorum-connected replica and may
+     * campaign; its log ends ten operations behind.</li>
+     * <li>4 campaigns; 1, 2 and 3 join, each DoViewChange carrying the ten entries above 4's commit-number: about 15
+     * KB, which no transport message carries. 4 never gets a quorum of DoViewChange messages; it retries for ever.</li>
+     * </ol>
+     * DESIGN section 3, constrained election: the only QC replica has a stale log; it must become primary.
+     */
+    @Test
+    void laggingQuorumConnectedCandidateCompletesAViewChange() {
+        int maxMessage = 2 * 4096;
+        psr.consensus.codec.MessageCodec codec = new psr.consensus.codec.MessageCodec(
+                psr.consensus.codec.MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(maxMessage));
+        Harness h = new Harness(5, i -> ReplicaConfig.defaults(5, i).withMessageBudget(4096), 27);
+        h.run(20);
+        h.registerClients(1, 2, 7);
+        java.util.function.Predicate<Packet> oversize = p -> {
+            try {
+                codec.encode(p.message());
+                return false;
+            } catch (psr.consensus.codec.CodecException e) {
+                return true;
+            }
+        };
+
+        // 1. 4 cut off; ten operations committed.
+        h.isolate(4);
+        for (long req = 1; req <= 10; req++) {
+            assertTrue(h.request(0, 1, req, command(1, req, 1500), 200), "setup: op " + req + " committed\n" + h.describe());
+        }
+        h.run(20);
+
+        // 2. 0 crashes; 1 campaigns for view 1; the DoViewChange messages are lost.
+        h.crash(0);
+        h.dropWhen(p -> p.message() instanceof Message.DoViewChange && ((Message.DoViewChange) p.message()).view() == 1);
+        h.dropWhen(p -> p.message() instanceof PreVote && p.from() != 1);
+        assertTrue(h.runUntil(() -> h.replicas[2].view() == 1 && h.replicas[3].view() == 1 && h.replicas[1].view() == 1, 1000),
+                "setup: 1, 2 and 3 in the view change to view 1\n" + h.describe());
+
+        // 3. Constrained election around 4.
+        h.clearRules();
+        h.dropWhen(oversize); // what the transport cannot carry is not sent (PartRuntime logs and drops it)
+        h.onlyLinks(new int[][] {{4, 1}, {4, 2}, {4, 3}});
+
+        // 4. Someone must become primary and serve a client.
+        boolean served = h.runClient(7, 1, command(7, 1, 16), 3000);
+        assertTrue(served, "constrained election: 4 is the only quorum-connected replica, yet nobody served within 3000 ticks; "
+                + "oversized messages dropped: " + h.dropped.stream().filter(oversize).map(p -> p.message().getClass().getSimpleName()).distinct().toList()
+                + "\n" + h.describe());
+    }
+
+    /**
+     * Three replicas, message budget 4096 (a transport message of 8192 bytes, as PartRuntime derives them), the
+     * default checkpoint interval, 1500-byte commands. Ten operations commit; then replica 2 loses its memory (a
+     * diskless restart, or a corrupt disk) and runs the Recovery protocol. The primary's RecoveryResponse carries its
+     * whole log after its checkpoint (about 15 KB here), which no transport message carries, so replica 2 refuses to
+     * serve for ever, although the cluster is healthy.
+     */
+    @Test
+    void recoveryCompletesWhenThePrimaryLogExceedsOneMessage() {
+        int maxMessage = 2 * 4096;
+        psr.consensus.codec.MessageCodec codec = new psr.consensus.codec.MessageCodec(
+                psr.consensus.codec.MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(maxMessage));
+        Harness h = new Harness(3, i -> ReplicaConfig.defaults(3, i).withMessageBudget(4096), 28);
+        h.run(20);
+        h.registerClients(1);
+        for (long req = 1; req <= 10; req++) {
+            assertTrue(h.request(0, 1, req, command(1, req, 1500), 200), "setup: op " + req + " committed\n" + h.describe());
+        }
+        h.run(20);
+        h.dropWhen(p -> {
+            try {
+                codec.encode(p.message());
+                return false;
+            } catch (psr.consensus.codec.CodecException e) {
+                return true;
+            }
+        });
+        h.crash(2);
+        h.machines[2] = new SafetyBugsTest.RecordingMachine();
+        h.replicas[2] = Replica.recover(h.configs[2], h.machines[2], new java.util.Random(99));
+        h.up[2] = true;
+        h.collect(2, h.replicas[2].drainStartupEffects());
+        assertTrue(h.runUntil(() -> h.replicas[2].status() == Status.NORMAL, 3000),
+                "replica 2 still recovering after 3000 ticks: " + h.replicas[2].refusal() + "\n" + h.describe());
+    }
 }

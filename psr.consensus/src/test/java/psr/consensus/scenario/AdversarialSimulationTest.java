@@ -90,10 +90,46 @@ class AdversarialSimulationTest {
         }
     }
 
+    /**
+     * A mix aimed at deposed primaries catching up in chunks: cut the serving primary (and sometimes one more replica)
+     * off, let the rest elect and commit, heal, and crash/restart replicas (often the old primary) meanwhile.
+     */
+    static void partitionFault(Cluster c, Random r, boolean durable, int f) {
+        int n = c.size();
+        int a = r.nextInt(n);
+        switch (r.nextInt(8)) {
+            case 0, 1 -> {
+                int p = c.servingPrimary();
+                if (p >= 0) {
+                    c.isolate(p);
+                    if (r.nextBoolean()) {
+                        int other = (p + 1 + r.nextInt(n - 1)) % n;
+                        c.healLinks();
+                        for (int x = 0; x < n; x++) {
+                            if (x != p && x != other) { c.cut(p, x); c.cut(other, x); }
+                        }
+                    }
+                }
+            }
+            case 2, 3 -> c.healLinks();
+            case 4, 5 -> {
+                if (c.up(a) && (durable && !c.lostMemory(a) || RandomizedSimulationTest.withoutMemory(c) < f)) c.crash(a);
+            }
+            case 6, 7 -> {
+                for (int x = 0; x < n; x++) if (!c.up(x)) c.restart(x);
+            }
+            default -> throw new AssertionError();
+        }
+    }
+
     static void injectFault(Cluster c, Random r, boolean durable, int f) {
         int n = c.size();
         int a = r.nextInt(n);
         int b = (a + 1 + r.nextInt(n - 1)) % n;
+        if (Boolean.getBoolean("psr.adv.partitions")) {
+            partitionFault(c, r, durable, f);
+            return;
+        }
         switch (r.nextInt(14)) {
             case 0, 1, 2, 3 -> {
                 if (c.up(a) && (durable && !c.lostMemory(a) || RandomizedSimulationTest.withoutMemory(c) < f)) c.crash(a);
