@@ -16,10 +16,14 @@ import psr.consensus.sim.Linearizability;
  * crashes and restarts, long delays (heavy reordering), a 4096-byte message budget with big commands (state
  * transfer in many small chunks), checkpoints every 2 or 3 operations, small client tables and more clients.
  *
- * <p>Off by default (it is slow and not part of CI): {@code -Dpsr.adv.seeds=N -Dpsr.adv.firstSeed=S}, or
- * {@code -Dpsr.adv.seed=S} to replay one. {@code -Dpsr.adv.stopAtFirst=false} counts failures instead.
+ * <p>CI runs {@value #CI_SEEDS} seeds (about 20 s); odd seeds draw the fault mix above, even seeds the partition mix
+ * (cut the serving primary off, crash and restart), which {@code -Dpsr.adv.partitions=true} puts in every seed.
+ * {@code -Dpsr.adv.seeds=N -Dpsr.adv.firstSeed=S} for more, {@code -Dpsr.adv.seed=S} to replay one (with the same
+ * mix), {@code -Dpsr.adv.stopAtFirst=false} counts failures instead.
  */
 class AdversarialSimulationTest {
+
+    static final int CI_SEEDS = 300;
 
     @Test
     void adversarialRuns() {
@@ -28,7 +32,7 @@ class AdversarialSimulationTest {
             runSeed(Long.parseLong(one.trim()), true);
             return;
         }
-        int seeds = Integer.getInteger("psr.adv.seeds", 0);
+        int seeds = Integer.getInteger("psr.adv.seeds", CI_SEEDS);
         long first = Long.getLong("psr.adv.firstSeed", 1L);
         boolean stopAtFirst = !"false".equals(System.getProperty("psr.adv.stopAtFirst"));
         int failures = 0;
@@ -126,7 +130,7 @@ class AdversarialSimulationTest {
         int n = c.size();
         int a = r.nextInt(n);
         int b = (a + 1 + r.nextInt(n - 1)) % n;
-        if (Boolean.getBoolean("psr.adv.partitions")) {
+        if (Boolean.getBoolean("psr.adv.partitions") || c.seed() % 2 == 0) {
             partitionFault(c, r, durable, f);
             return;
         }
