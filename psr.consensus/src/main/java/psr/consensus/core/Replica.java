@@ -852,8 +852,17 @@ public final class Replica {
         maybeStartView();
     }
 
+    // ------------------------------------------------------------------------------------------------
+    // Status transitions. Each states every field it resets and checks what it relies on; no other code changes
+    // status, view or last normal view (bootstrap, restart and recover set the first status).
+
+    /**
+     * Any status but RECOVERING to VIEW_CHANGE of {@code newView} (a campaign, joining one, or learning that a newer
+     * view started): persisted at once, log and last normal view untouched; work of the old view is dropped.
+     */
     private void enterViewChange(long newView) {
         if (newView <= view) throw new InvariantViolation(self, view, log.lastOp(), "view change to old view " + newView);
+        if (status == Status.RECOVERING) throw new InvariantViolation(self, view, log.lastOp(), "view change while recovering");
         view = newView;
         status = Status.VIEW_CHANGE;
         viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
@@ -1010,12 +1019,7 @@ public final class Replica {
             return;
         }
         replaceLogAfter(best.afterOp(), best.log());
-        lastNormalView = view;
-        status = Status.NORMAL;
-        catchUpView = -1;
-        viewChangesCompleted++;
-        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
-        becomePrimary();
+        enterNormalAsPrimary();
         commit = Math.max(commit, maxCommit);
         // Every replica that sent a DoViewChange holds the committed entries up to its commit-number; send the
         // rest, as far as it fits one message. A replica further behind fetches what it lacks by state transfer.
@@ -1043,6 +1047,19 @@ public final class Replica {
         for (long op = Math.max(commit, log.base()) + 1; op <= log.lastOp(); op++) pipelineBytes += ReplicaConfig.entryBytes(log.get(op));
     }
 
+    /** VIEW_CHANGE to NORMAL as the primary of our view, with the chosen log in place (the view change's end). */
+    private void enterNormalAsPrimary() {
+        if (status != Status.VIEW_CHANGE || !isPrimary()) {
+            throw new InvariantViolation(self, view, log.lastOp(), "starting view " + view + " from " + status + (isPrimary() ? "" : " as a backup"));
+        }
+        lastNormalView = view;
+        status = Status.NORMAL;
+        viewChangesCompleted++;
+        effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        becomePrimary();
+    }
+
+    /** The primary's volatile state, reset whenever this replica becomes the primary of a view (also at start). */
     private void becomePrimary() {
         Arrays.fill(ackedOp, 0);
         ackedOp[self] = log.lastOp();
@@ -1080,8 +1097,15 @@ public final class Replica {
         return new GetState(askView, op, incoming.op(), incoming.nextOffset());
     }
 
-    /** Becomes a backup in {@code newView} with our log up to {@code afterOp} and the primary's after it. */
+    /**
+     * Any status to NORMAL as a backup of {@code newView} (at least our view), with our log up to {@code afterOp}
+     * (where both logs provably agree) and the sender's after it, in one step: view, last normal view and log change
+     * together and are persisted together.
+     */
     private void adoptView(long newView, long afterOp, List<LogEntry> suffix, long newCommit) {
+        if (newView < view || config.primaryOf(newView) == self) {
+            throw new InvariantViolation(self, view, log.lastOp(), "adopting view " + newView + " as a backup");
+        }
         replaceLogAfter(afterOp, suffix);
         view = newView;
         lastNormalView = newView;
@@ -1094,6 +1118,13 @@ public final class Replica {
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
         heardPrimary();
         advanceBackupCommit(newCommit);
+    }
+
+    /** Drops our entries after {@code op}, which differ from a log we trust there (so were never committed). */
+    private void truncateDivergentTail(long op) {
+        log.truncateAfter(op);
+        logChangedAfter(op);
+        effects.persist.add(new Effects.TruncateAfter(op));
     }
 
     /** Our log no longer holds what it held after {@code op}: nothing there was committed (see localReadFloor). */
@@ -1348,9 +1379,7 @@ public final class Replica {
                     drop("NewState from " + from + " differs from our entry at op " + e.op());
                     break;
                 }
-                log.truncateAfter(e.op() - 1);
-                logChangedAfter(e.op() - 1);
-                effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
+                truncateDivergentTail(e.op() - 1);
                 appended.clear();
             }
             log.append(e);
@@ -1418,9 +1447,7 @@ public final class Replica {
                 if (e.op() <= commit) {
                     throw new InvariantViolation(self, view, log.lastOp(), "committed op " + e.op() + " differs from the one a peer reports committed");
                 }
-                log.truncateAfter(e.op() - 1);
-                logChangedAfter(e.op() - 1);
-                effects.persist.add(new Effects.TruncateAfter(e.op() - 1));
+                truncateDivergentTail(e.op() - 1);
                 appended.clear();
             }
             log.append(e);
