@@ -137,7 +137,17 @@ class RandomizedSimulationTest {
         long start = System.nanoTime();
         long ops = 0;
         List<String> failures = new ArrayList<>();
+        // Long runs: -Dpsr.sim.progressFile=F keeps the seed being run in F, so a run that dies (out of memory,
+        // killed) still says where.
+        String progressFile = System.getProperty("psr.sim.progressFile");
         for (long seed = first; seed < first + seeds; seed++) {
+            if (progressFile != null) {
+                try {
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(progressFile), seed + "\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
             if (!keepGoing) {
                 ops += runSeed(seed, false);
                 continue;

@@ -965,6 +965,8 @@ public final class Cluster {
         long requestNumber;
         boolean registered;
         boolean registering;
+        /** How often the current request was handed to a replica (a copy may be in a log for each). */
+        int sends;
         int target;
         byte[] command;
         int historyId = -1;
@@ -994,6 +996,7 @@ public final class Cluster {
                 return;
             }
             requestNumber++;
+            sends = 0;
             String key = "k" + random.nextInt(options.keys());
             int kind = random.nextInt(10);
             long value = clientId * 1_000_000L + requestNumber;
@@ -1021,6 +1024,7 @@ public final class Cluster {
             sentTick = now;
             Node node = nodes[target];
             if (!node.up()) return; // nobody answers; the timeout moves us on
+            sends++;
             Request request = new Request(clientId, requestNumber, command);
             if (node.paused()) {
                 node.inbox.add(request); // the process is paused: the request waits in its socket
@@ -1051,16 +1055,20 @@ public final class Cluster {
                     if (reply.primaryHint() >= 0) resendNow = true; else sentTick = now - options.clientTimeoutTicks() + 10;
                 }
                 case EVICTED, STALE_REQUEST -> {
-                    // STALE: the session was evicted and a late copy of its registration registered the id again,
-                    // numbered above this request; as for EVICTED, the request did not run now and may have before.
-                    // The session was evicted: this request was not executed at the op that judged it, but an earlier
-                    // try of it may have been, so its outcome is unknown (it stays pending in the history).
+                    // The session was evicted (STALE: and a late copy of its registration registered the id again,
+                    // numbered above this request): the request did not run at the op that judged it. Sent once, that
+                    // was its only copy, so it did not run at all (as PartRuntime reports); sent more often, an earlier
+                    // copy may have run, so its outcome stays unknown (pending in the history).
+                    if (historyId >= 0 && sends == 1) history.failed(historyId, now);
                     historyId = -1;
                     clientId += 1_000;
                     requestNumber = 0;
                     registered = false;
                 }
-                case BUSY -> resendNow = true; // not appended: retry at the same replica on the next tick
+                case BUSY -> {
+                    sends--; // not appended: that try left no copy in any log
+                    resendNow = true; // retry at the same replica on the next tick
+                }
             }
         }
 
