@@ -1200,7 +1200,9 @@ public final class Replica {
 
     /** Same view, but we lack entries: ask {@code source} for everything after our last op. */
     private void requestState(int source) {
-        if (catchUpView >= 0 && now - catchUpAskedTick < config.transferRetryTicks()) return;
+        // Always rate-limited: an answer that brought nothing must not trigger the next question at once (with
+        // duplicated messages such question-answer chains would multiply). Progress asks at once, explicitly.
+        if (now - catchUpAskedTick < config.transferRetryTicks()) return;
         catchUpView = view;
         catchUpAskedTick = now;
         catchUpSource = source;
@@ -1209,7 +1211,7 @@ public final class Replica {
 
     /** Same view, but our log diverges from the primary's somewhere above our commit-number: fetch from there. */
     private void requestStateFromCommit(int source) {
-        if (catchUpView >= 0 && now - catchUpAskedTick < config.transferRetryTicks()) return;
+        if (now - catchUpAskedTick < config.transferRetryTicks()) return;
         catchUpView = view;
         catchUpAskedTick = now;
         catchUpSource = source;
@@ -1337,11 +1339,17 @@ public final class Replica {
             return; // we are past it
         }
         Checkpoint whole;
+        long opBefore = incoming.op();
+        int offsetBefore = incoming.nextOffset();
         try {
             whole = incoming.accept(chunk);
         } catch (IllegalArgumentException e) {
             drop("checkpoint chunk from " + from + ": " + e.getMessage());
             return;
+        }
+        if (whole == null && incoming.op() == opBefore && incoming.nextOffset() == offsetBefore) {
+            ignore("checkpoint chunk from " + from + " at " + chunk.offset() + ": not the next one of the checkpoint being assembled");
+            return; // no progress: the retry asks again, so that duplicated chunks do not multiply questions
         }
         if (whole != null) {
             try {
@@ -1393,7 +1401,10 @@ public final class Replica {
         // Commit only what is now provably the sender's (a replica of our view, whose entries up to its commit-number
         // are committed): never our own entries past a point where the logs differ.
         advanceBackupCommit(Math.min(m.commit(), verified));
-        if (m.commit() > log.lastOp()) requestState(from); // more to come: ask for the next chunk now
+        if (m.commit() > log.lastOp()) {
+            if (!appended.isEmpty()) catchUpAskedTick = now - config.transferRetryTicks(); // progress: the next chunk at once
+            requestState(from);
+        }
     }
 
     /**

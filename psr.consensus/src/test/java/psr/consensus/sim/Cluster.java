@@ -253,8 +253,12 @@ public final class Cluster {
      * One tick: replicas whose pause ended handle what waited for them, due messages are delivered, every live
      * replica's clock advances by its rate (so it ticks 0, 1 or 2 times), and clients act.
      */
+    /** More messages than this sent in one tick is a storm (a question-answer loop that multiplies), not a protocol. */
+    static final long STORM_MESSAGES_PER_TICK = 20_000;
+
     public void tick() {
         now++;
+        long sentBefore = network.sent;
         for (Node node : nodes) {
             if (node.up() && node.pausedUntil >= 0 && node.pausedUntil <= now) resume(node);
         }
@@ -277,6 +281,9 @@ public final class Cluster {
             }
         }
         for (SimClient client : clients) client.act();
+        if (network.sent - sentBefore > STORM_MESSAGES_PER_TICK) {
+            fail("message storm: " + (network.sent - sentBefore) + " messages sent in one tick (at most " + STORM_MESSAGES_PER_TICK + " expected)");
+        }
     }
 
     private void deliver(Node node, SimNetwork.Packet p) {
