@@ -70,10 +70,6 @@ public final class Replica {
 
     // Primary: the highest op each replica acknowledged in this view (cumulative PrepareOk).
     private final long[] ackedOp;
-    /** When this primary last became non-QC, or -1 while it is QC. */
-    private long notQuorumConnectedSinceTick = -1;
-    /** A primary that stayed non-QC for an election timeout stops serving until it is QC again. */
-    private boolean abdicated;
     private long lastCommitSentTick;
     /** Bytes of the entries this primary holds above its commit-number (bounded, see ReplicaConfig). */
     private long pipelineBytes;
@@ -81,9 +77,6 @@ public final class Replica {
     private int handoverTarget = -1;
     private long handoverDeadlineTick;
     private boolean handoverAnnounced;
-    /** A replica our primary named as its successor may win our vote although the primary is healthy. */
-    private int handoverSuccessor = -1;
-    private long handoverSuccessorUntilTick;
     /** Requests submitted here that are in the log but not yet applied: op-number to request. */
     private final TreeMap<Long, Request> localPending = new TreeMap<>();
 
@@ -97,24 +90,14 @@ public final class Replica {
     private long viewChangeDeadlineTick;
     /** DoViewChange messages for the current view, by sender; only at the new primary. */
     private final DoViewChange[] doViewChanges;
-    /** Plain VR only: which replicas sent StartViewChange for the current view. */
-    private final boolean[] startViewChangeFrom;
-    private boolean doViewChangeSent;
     /**
      * The candidate's commit-number when it sent StartViewChange: answers carry the log above it, and the
      * candidate holds every (committed) entry up to it. 0 in plain VR, where DoViewChange carries the whole log.
      */
     private long viewChangeBaseOp;
 
-    /** The highest view any peer reported in a ping or pong; a candidate campaigns above it. */
-    private long highestPeerViewSeen;
-    /** When this primary first saw a peer stuck in a view change above its view (-1: none seen). */
-    private long peerStuckAboveSinceTick = -1;
-
-    // Pre-vote (QC rules): the view we ask about, and who said yes.
-    private long preVoteView = -1;
-    private final boolean[] preVoteGranted;
-    private long preVoteDeadlineTick;
+    /** Who campaigns, whose view change we join, when a primary abdicates (VSR-QC; plain VR in tests). */
+    private final Election election;
 
     // State transfer: the view we are catching up to (-1 when none) and when we last asked.
     private long catchUpView = -1;
@@ -140,7 +123,7 @@ public final class Replica {
     // Output of the current call.
     private Effects effects = new Effects();
 
-    private Replica(ReplicaConfig config, StateMachine stateMachine, Random random) {
+    private Replica(ReplicaConfig config, StateMachine stateMachine, Random random, Election.Factory election) {
         this.config = Objects.requireNonNull(config, "config");
         this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
         this.random = Objects.requireNonNull(random, "random");
@@ -151,14 +134,18 @@ public final class Replica {
         this.connectivity = new Connectivity(replicaCount, self, config.connectivityWindowTicks());
         this.ackedOp = new long[replicaCount];
         this.doViewChanges = new DoViewChange[replicaCount];
-        this.startViewChangeFrom = new boolean[replicaCount];
-        this.preVoteGranted = new boolean[replicaCount];
         this.recoveryResponses = new RecoveryResponse[replicaCount];
+        this.election = Objects.requireNonNull(election, "election").create(new Host());
     }
 
     /** A replica of a brand-new group: view 0, empty log, normal status. Returns the effects of starting. */
     public static Replica bootstrap(ReplicaConfig config, StateMachine stateMachine, Random random) {
-        Replica r = new Replica(config, stateMachine, random);
+        return bootstrap(config, stateMachine, random, QuorumConnectedElection.FACTORY);
+    }
+
+    /** {@link #bootstrap(ReplicaConfig, StateMachine, Random)} with another election (tests: plain VR). */
+    public static Replica bootstrap(ReplicaConfig config, StateMachine stateMachine, Random random, Election.Factory election) {
+        Replica r = new Replica(config, stateMachine, random, election);
         r.status = Status.NORMAL;
         r.effects.persist.add(new Effects.SaveViewState(0, 0));
         r.resetElectionDeadline();
@@ -179,10 +166,16 @@ public final class Replica {
      */
     public static Replica restart(ReplicaConfig config, StateMachine stateMachine, Random random, long view,
             long lastNormalView, Checkpoint checkpoint, List<LogEntry> log, long persistedCommit) {
+        return restart(config, stateMachine, random, view, lastNormalView, checkpoint, log, persistedCommit, QuorumConnectedElection.FACTORY);
+    }
+
+    /** {@link #restart(ReplicaConfig, StateMachine, Random, long, long, Checkpoint, List, long)} with another election. */
+    public static Replica restart(ReplicaConfig config, StateMachine stateMachine, Random random, long view,
+            long lastNormalView, Checkpoint checkpoint, List<LogEntry> log, long persistedCommit, Election.Factory election) {
         if (lastNormalView > view) {
             throw new IllegalArgumentException("persisted last normal view " + lastNormalView + " > view " + view);
         }
-        Replica r = new Replica(config, stateMachine, random);
+        Replica r = new Replica(config, stateMachine, random, election);
         r.view = view;
         r.lastNormalView = lastNormalView;
         if (checkpoint != null) {
@@ -215,7 +208,12 @@ public final class Replica {
      * and runs the Recovery protocol until a quorum, including the latest primary, told it the state.
      */
     public static Replica recover(ReplicaConfig config, StateMachine stateMachine, Random random) {
-        Replica r = new Replica(config, stateMachine, random);
+        return recover(config, stateMachine, random, QuorumConnectedElection.FACTORY);
+    }
+
+    /** {@link #recover(ReplicaConfig, StateMachine, Random)} with another election. */
+    public static Replica recover(ReplicaConfig config, StateMachine stateMachine, Random random, Election.Factory election) {
+        Replica r = new Replica(config, stateMachine, random, election);
         r.localReadFloor = Long.MAX_VALUE; // what it applied before is unknown: set when it adopts a view
         r.status = Status.RECOVERING;
         r.startRecovery();
@@ -283,7 +281,7 @@ public final class Replica {
                     + (replicaCount - 1) + " other than " + self);
         }
         if (!isServingPrimary()) throw new IllegalStateException("replica " + self + " is not the serving primary; the primary is " + primary());
-        if (!config.quorumConnectedRules()) throw new IllegalStateException("leadership transfer needs the quorum-connected rules");
+        if (!election.supportsHandover()) throw new IllegalStateException("leadership transfer needs the quorum-connected election");
         Status before = status;
         long viewBefore = view;
         handoverTarget = target;
@@ -310,11 +308,11 @@ public final class Replica {
         } else if (message instanceof Pong m) {
             onPong(from, m);
         } else if (message instanceof PreVote m) {
-            onPreVote(from, m);
+            election.onPreVote(from, m);
         } else if (message instanceof PreVoteReply m) {
-            onPreVoteReply(from, m);
+            election.onPreVoteReply(from, m);
         } else if (message instanceof StartViewChange m) {
-            onStartViewChange(from, m);
+            election.onStartViewChange(from, m);
         } else if (message instanceof DoViewChange m) {
             onDoViewChange(from, m);
         } else if (message instanceof StartView m) {
@@ -637,12 +635,8 @@ public final class Replica {
 
     /** What a peer's ping or pong tells us: a newer view to catch up with, or committed ops we lack. */
     private void observePeer(int from, long peerView, Status peerStatus, long peerCommit) {
-        highestPeerViewSeen = Math.max(highestPeerViewSeen, peerView);
+        election.observedPeer(from, peerView, peerStatus);
         if (peerStatus == Status.NORMAL && peerView >= view) knownCommit = Math.max(knownCommit, peerCommit);
-        if (status == Status.NORMAL && isPrimary() && peerStatus == Status.VIEW_CHANGE && peerView > view
-                && peerStuckAboveSinceTick < 0) {
-            peerStuckAboveSinceTick = now;
-        }
         if (status == Status.RECOVERING || peerStatus != Status.NORMAL) return;
         if (peerView > view) {
             learnNewerView(peerView, from);
@@ -670,7 +664,7 @@ public final class Replica {
         if (status == Status.NORMAL && isPrimary()) primaryTimeouts(); // abdication, hand-over, commits
         if (status == Status.NORMAL && !isPrimary()) backupTimeouts(); // campaign when the primary is silent
         if (status == Status.VIEW_CHANGE) viewChangeTimeouts(); // repeat StartViewChange; give up and campaign again
-        if (preVoteView >= 0 && now >= preVoteDeadlineTick) preVoteView = -1; // any status: a pre-vote without a quorum
+        election.anyStatusTimeouts();                     // any status: e.g. a pre-vote without a quorum
     }
 
     /** Any status: a ping to every peer each heartbeat (the round trips decide connectivity). */
@@ -689,34 +683,18 @@ public final class Replica {
      * retransmit to backups that are behind.
      */
     private void primaryTimeouts() {
-        boolean qc = quorumConnected();
-        if (qc) {
-            notQuorumConnectedSinceTick = -1;
-            abdicated = false;
-        } else if (config.quorumConnectedRules()) {
-            if (notQuorumConnectedSinceTick < 0) notQuorumConnectedSinceTick = now;
-            if (!abdicated && now - notQuorumConnectedSinceTick >= config.electionTimeoutTicks()) {
-                abdicate();
-            }
-        }
-        if (abdicated) return;
+        if (!election.primaryMayServe()) return; // abdicated
         if (handoverTarget >= 0) {
             if (now > handoverDeadlineTick) {
                 handoverTarget = -1; // the successor did not take over: serve again
             } else if (!handoverAnnounced && ackedOp[handoverTarget] == log.lastOp()) {
                 handoverAnnounced = true;
-                handoverSuccessor = handoverTarget;
-                handoverSuccessorUntilTick = handoverDeadlineTick;
+                election.successorNamed(handoverTarget, handoverDeadlineTick);
                 broadcast(new Transfer(view, handoverTarget));
             }
         }
-        if (config.quorumConnectedRules() && peerStuckAboveSinceTick >= 0
-                && now - peerStuckAboveSinceTick >= config.viewChangeTimeoutTicks()) {
-            // A peer promised a higher view whose change never completed; it will not accept our view's
-            // operations again. Move the whole group to a view above it, led by us, so that it rejoins.
-            peerStuckAboveSinceTick = -1;
-            if (highestPeerViewSeen > view) campaign();
-        }
+        election.primaryTimeouts(); // may campaign (move the group above a peer stuck in a higher view change)
+        if (status != Status.NORMAL || !isPrimary()) return;
         if (now - lastCommitSentTick >= config.heartbeatTicks()) {
             lastCommitSentTick = now;
             for (int r = 0; r < replicaCount; r++) {
@@ -734,22 +712,11 @@ public final class Replica {
         }
     }
 
-    private void abdicate() {
-        abdicated = true;
-        // Requests waiting here will not complete while we do not serve; their clients retry elsewhere.
-        for (Request request : localPending.values()) reply(request, Outcome.NOT_PRIMARY, null, -1);
-        localPending.clear();
-    }
-
     /** NORMAL backup: campaign when the primary was silent for an election timeout. */
     private void backupTimeouts() {
-        if (handoverSuccessor == self && now <= handoverSuccessorUntilTick && preVoteView < 0 && now - lastPingTick == 0) {
-            // Named successor of a leadership transfer whose first campaign did not get going (we were not
-            // quorum-connected at that moment, or the pre-vote was lost): try again each heartbeat until it expires.
-            campaign();
-        }
-        if (now >= electionDeadlineTick) {
-            campaign();
+        election.backupTimeouts(); // e.g. a named successor of a leadership transfer campaigns again
+        if (status == Status.NORMAL && now >= electionDeadlineTick) {
+            election.campaign();
             resetElectionDeadline();
         }
     }
@@ -760,96 +727,12 @@ public final class Replica {
             // Candidate: repeat StartViewChange so that lost messages do not stall the view change.
             lastCommitSentTick = now;
             broadcast(new StartViewChange(view, quorumConnected(), viewChangeBaseOp));
-        } else if (!config.quorumConnectedRules() && now - lastCommitSentTick >= config.heartbeatTicks()) {
-            lastCommitSentTick = now;
-            broadcast(new StartViewChange(view, quorumConnected(), 0));
-            if (doViewChangeSent) send(config.primaryOf(view), myDoViewChange(0));
         }
-        if (now >= viewChangeDeadlineTick) {
+        election.viewChangeTimeouts(); // plain VR: members repeat themselves too
+        if (status == Status.VIEW_CHANGE && now >= viewChangeDeadlineTick) {
             viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
-            campaign();
+            election.campaign();
         }
-    }
-
-    // ------------------------------------------------------------------------------------------------
-    // Election (DESIGN section 3).
-
-    /** A replica that gave up on its primary or on a view change tries to move to a view that can start. */
-    private void campaign() {
-        if (!config.quorumConnectedRules()) {
-            enterViewChange(view + 1); // plain VR: the next view, whoever its primary is
-            broadcast(new StartViewChange(view, quorumConnected(), 0));
-            countStartViewChange(self);
-            return;
-        }
-        // A pending state transfer does not stop us: our log and last normal view are a truthful pair (state
-        // transfer never truncates), so the view change picks the right log whatever we hold.
-        if (!quorumConnected()) return;
-        long candidateView = nextViewLedBySelf();
-        preVoteView = candidateView;
-        Arrays.fill(preVoteGranted, false);
-        preVoteGranted[self] = true;
-        preVoteDeadlineTick = now + config.viewChangeTimeoutTicks();
-        broadcast(new PreVote(candidateView, true));
-        countPreVotes();
-    }
-
-    private long nextViewLedBySelf() {
-        long v = Math.max(view, highestPeerViewSeen) + 1;
-        while (config.primaryOf(v) != self) v++;
-        return v;
-    }
-
-    /** Would this replica join a view change to {@code candidateView} led by a candidate with this QC flag? */
-    private boolean wouldJoin(int candidate, long candidateView, boolean candidateQuorumConnected) {
-        String refusal = joinRefusal(candidate, candidateView, candidateQuorumConnected);
-        if (refusal != null) ignore("not joining view " + candidateView + " of candidate " + candidate + ": " + refusal);
-        return refusal == null;
-    }
-
-    /** Why this replica would not join the candidate's view change, one reason per refused condition; null if it would. */
-    private String joinRefusal(int candidate, long candidateView, boolean candidateQuorumConnected) {
-        if (status == Status.RECOVERING) return "recovering";
-        if (candidateView <= view) return "not above our view " + view;
-        if (!candidateQuorumConnected) return "the candidate is not quorum-connected";
-        // Our own healthy primary may move its group to a higher view (see primaryTimeouts).
-        boolean ownPrimary = status == Status.NORMAL && candidate == config.primaryOf(view);
-        boolean namedSuccessor = candidate == handoverSuccessor && now <= handoverSuccessorUntilTick;
-        if (!ownPrimary && !namedSuccessor && hearingHealthyPrimary()) return "still hearing a healthy primary of view " + view;
-        return null;
-    }
-
-    /** True while this replica is a serving QC primary, or a backup that heard its primary recently. */
-    private boolean hearingHealthyPrimary() {
-        if (status != Status.NORMAL) return false;
-        if (isPrimary()) return !abdicated && quorumConnected();
-        return now - lastHeardPrimaryTick <= config.electionTimeoutTicks();
-    }
-
-    private void onPreVote(int from, PreVote m) {
-        if (config.primaryOf(m.view()) != from) {
-            drop("PreVote for view " + m.view() + " from " + from + ", who does not lead it");
-            return;
-        }
-        send(from, new PreVoteReply(m.view(), config.quorumConnectedRules() && wouldJoin(from, m.view(), m.candidateQuorumConnected())));
-    }
-
-    private void onPreVoteReply(int from, PreVoteReply m) {
-        if (m.view() != preVoteView || !m.granted()) return;
-        preVoteGranted[from] = true;
-        countPreVotes();
-    }
-
-    private void countPreVotes() {
-        if (!Quorum.reached(preVoteGranted) || preVoteView <= view || status == Status.RECOVERING) return;
-        long candidateView = preVoteView;
-        preVoteView = -1;
-        enterViewChange(candidateView);
-        viewChangeBaseOp = commit;
-        doViewChanges[self] = ownDoViewChange();
-        lastCommitSentTick = now;
-        broadcast(new StartViewChange(view, true, viewChangeBaseOp));
-        maybeStartView();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -867,57 +750,22 @@ public final class Replica {
         status = Status.VIEW_CHANGE;
         viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
         Arrays.fill(doViewChanges, null);
-        Arrays.fill(startViewChangeFrom, false);
-        doViewChangeSent = false;
         viewChangeBaseOp = 0;
         handoverTarget = -1;
         catchUpView = -1;
-        abdicated = false;
-        notQuorumConnectedSinceTick = -1;
+        election.enteredViewChange();
         failLocalPending();
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
     }
 
-    private void onStartViewChange(int from, StartViewChange m) {
-        if (config.quorumConnectedRules()) {
-            if (config.primaryOf(m.view()) != from) {
-                drop("StartViewChange for view " + m.view() + " from " + from + ", who does not lead it");
-                return;
-            }
-            if (m.view() == view && status == Status.VIEW_CHANGE) {
-                // The candidate repeats itself: our answer may have been lost.
-                send(from, myDoViewChange(Math.min(m.commit(), log.lastOp())));
-                return;
-            }
-            if (!wouldJoin(from, m.view(), m.senderQuorumConnected())) return;
-            enterViewChange(m.view());
-            doViewChangeSent = true;
-            send(from, myDoViewChange(Math.min(m.commit(), log.lastOp())));
-            return;
-        }
-        // Plain VR: join any higher view change; send DoViewChange once f others started it too.
-        if (status == Status.RECOVERING || m.view() < view) return;
-        if (m.view() > view || status == Status.NORMAL && m.view() == view) {
-            if (m.view() == view) return; // our view already started
-            enterViewChange(m.view());
-            broadcast(new StartViewChange(view, quorumConnected(), 0));
-            countStartViewChange(self);
-        }
-        countStartViewChange(from);
-    }
-
-    private void countStartViewChange(int from) {
-        startViewChangeFrom[from] = true;
-        if (Quorum.reached(startViewChangeFrom) && !doViewChangeSent) {
-            doViewChangeSent = true;
-            int newPrimary = config.primaryOf(view);
-            if (newPrimary == self) {
-                doViewChanges[self] = myDoViewChange(0);
-                maybeStartView();
-            } else {
-                send(newPrimary, myDoViewChange(0));
-            }
-        }
+    /** A campaign won its pre-vote (or an election decided so): enter the view change we lead and ask everyone to join. */
+    private void startCandidacy(long candidateView) {
+        enterViewChange(candidateView);
+        viewChangeBaseOp = commit;
+        doViewChanges[self] = ownDoViewChange();
+        lastCommitSentTick = now;
+        broadcast(new StartViewChange(view, true, viewChangeBaseOp));
+        maybeStartView();
     }
 
     /**
@@ -962,15 +810,7 @@ public final class Replica {
                     : status == Status.RECOVERING ? "recovering" : "below our view " + view));
             return;
         }
-        if (m.view() > view) {
-            if (config.quorumConnectedRules()) { // we did not start this view change; a stale candidate of ours
-                ignore("DoViewChange for view " + m.view() + " from " + from + ": a view change we did not start");
-                return;
-            }
-            enterViewChange(m.view());
-            broadcast(new StartViewChange(view, quorumConnected(), 0));
-            countStartViewChange(self);
-        }
+        if (m.view() > view && !election.joinsOnDoViewChange(from, m)) return;
         if (status != Status.VIEW_CHANGE) {
             ignore("DoViewChange for view " + m.view() + " from " + from + ": the view has started");
             return;
@@ -990,7 +830,7 @@ public final class Replica {
      */
     private void maybeStartView() {
         if (status != Status.VIEW_CHANGE || config.primaryOf(view) != self) return;
-        if (config.quorumConnectedRules() || doViewChanges[self] != null) doViewChanges[self] = ownDoViewChange();
+        if (election.candidateCountsItselfAtOnce() || doViewChanges[self] != null) doViewChanges[self] = ownDoViewChange();
         int count = 0;
         int bestFrom = -1;
         long maxCommit = commit;
@@ -1064,9 +904,7 @@ public final class Replica {
         Arrays.fill(ackedOp, 0);
         ackedOp[self] = log.lastOp();
         Arrays.fill(doViewChanges, null);
-        abdicated = false;
-        notQuorumConnectedSinceTick = -1;
-        peerStuckAboveSinceTick = -1;
+        election.enteredNormal();
         handoverTarget = -1;
         lastCommitSentTick = now - config.heartbeatTicks(); // announce ourselves on the next tick
         recomputePipelineBytes();
@@ -1111,7 +949,7 @@ public final class Replica {
         lastNormalView = newView;
         status = Status.NORMAL;
         catchUpView = -1;
-        preVoteView = -1;
+        election.enteredNormal();
         refusal = "";
         failLocalPending();
         if (localReadFloor == Long.MAX_VALUE) localReadFloor = log.lastOp(); // recovered: current once that is committed
@@ -1480,9 +1318,7 @@ public final class Replica {
             return;
         }
         if (status != Status.NORMAL || m.view() != view || from != config.primaryOf(view)) return;
-        handoverSuccessor = m.target();
-        handoverSuccessorUntilTick = now + 2L * config.electionTimeoutTicks();
-        if (m.target() == self) campaign(); // our log is the primary's: it waited for our acknowledgement
+        election.successorNamed(m.target(), now + 2L * config.electionTimeoutTicks());
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -1654,7 +1490,7 @@ public final class Replica {
 
     /** True while this replica is the primary of its view in normal status and serving (not abdicated). */
     public boolean isServingPrimary() {
-        return status == Status.NORMAL && isPrimary() && !abdicated;
+        return status == Status.NORMAL && isPrimary() && !election.abdicated();
     }
 
     private boolean isPrimary() {
@@ -1692,7 +1528,7 @@ public final class Replica {
     /** Why this replica refuses to serve (empty while it serves). */
     public String refusal() {
         if (status == Status.RECOVERING) return refusal;
-        return abdicated ? "abdicated: primary not quorum-connected" : "";
+        return status == Status.NORMAL && isPrimary() ? election.refusal() : "";
     }
 
     public long droppedMessages() { return droppedMessages; }
@@ -1702,10 +1538,35 @@ public final class Replica {
     public String lastIgnoreReason() { return lastIgnoreReason; }
     public long viewChangesCompleted() { return viewChangesCompleted; }
 
+    /** The replica as its election sees it: only what an election needs, on the replica's own thread. */
+    private final class Host implements ElectionHost {
+        @Override public ReplicaConfig config() { return config; }
+        @Override public int self() { return self; }
+        @Override public long now() { return now; }
+        @Override public long view() { return view; }
+        @Override public Status status() { return status; }
+        @Override public long commit() { return commit; }
+        @Override public long lastOp() { return log.lastOp(); }
+        @Override public boolean quorumConnected() { return Replica.this.quorumConnected(); }
+        @Override public long lastHeardPrimaryTick() { return lastHeardPrimaryTick; }
+        @Override public void enterViewChange(long newView) { Replica.this.enterViewChange(newView); }
+        @Override public void startCandidacy(long newView) { Replica.this.startCandidacy(newView); }
+        @Override public void sendDoViewChange(int to, long candidateBase) { send(to, myDoViewChange(candidateBase)); }
+        @Override public void countOwnDoViewChange() {
+            doViewChanges[self] = myDoViewChange(0);
+            maybeStartView();
+        }
+        @Override public void stopServing() { failLocalPending(); }
+        @Override public void send(int to, Message message) { Replica.this.send(to, message); }
+        @Override public void broadcast(Message message) { Replica.this.broadcast(message); }
+        @Override public void ignore(String reason) { Replica.this.ignore(reason); }
+        @Override public void drop(String reason) { Replica.this.drop(reason); }
+    }
+
     @Override
     public String toString() {
         return "Replica[" + self + " " + status + " view=" + view + " lnv=" + lastNormalView + " op=" + log.lastOp()
-                + " commit=" + commit + (isPrimary() && status == Status.NORMAL ? " primary" + (abdicated ? "(abdicated)" : "") : "")
+                + " commit=" + commit + (isPrimary() && status == Status.NORMAL ? " primary" + (election.abdicated() ? "(abdicated)" : "") : "")
                 + " qc=" + quorumConnected() + "]";
     }
 }

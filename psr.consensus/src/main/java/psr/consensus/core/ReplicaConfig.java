@@ -11,7 +11,6 @@ package psr.consensus.core;
  * @param viewChangeTimeoutTicks  a view change that has not completed in this long is retried
  * @param transferRetryTicks      a state transfer or recovery request unanswered this long is sent again
  * @param clientTableCapacity     most clients remembered for at-most-once execution; the least recently used is evicted
- * @param quorumConnectedRules    true for VSR-QC (the default); false for plain VR round-robin view changes, kept to show what QC adds
  * @param checkpointIntervalOps   take a checkpoint and drop the log below it every this many applied operations (0: never)
  * @param messageBudgetBytes      about how many bytes of log entries one message may carry: state transfer sends
  *                                the log in chunks of this size, and a primary holds at most half of it uncommitted
@@ -19,7 +18,7 @@ package psr.consensus.core;
  */
 public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int connectivityWindowTicks,
         int electionTimeoutTicks, int viewChangeTimeoutTicks, int transferRetryTicks, int clientTableCapacity,
-        boolean quorumConnectedRules, int checkpointIntervalOps, int messageBudgetBytes) {
+        int checkpointIntervalOps, int messageBudgetBytes) {
 
     public ReplicaConfig {
         require(replicaCount >= 1 && replicaCount <= 9, "replicaCount", replicaCount, "1 to 9");
@@ -38,32 +37,27 @@ public record ReplicaConfig(int replicaCount, int self, int heartbeatTicks, int 
 
     /** Defaults for a 10 ms tick: heartbeat 50 ms, window 150 ms, election 500 ms, view change 500 ms. */
     public static ReplicaConfig defaults(int replicaCount, int self) {
-        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, true, 10_000, 512 * 1024);
-    }
-
-    public ReplicaConfig withQuorumConnectedRules(boolean on) {
-        return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, on, checkpointIntervalOps, messageBudgetBytes);
+        return new ReplicaConfig(replicaCount, self, 5, 15, 50, 50, 20, 4096, 10_000, 512 * 1024);
     }
 
     public ReplicaConfig withSelf(int index) {
         return new ReplicaConfig(replicaCount, index, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps, messageBudgetBytes);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, checkpointIntervalOps, messageBudgetBytes);
     }
 
     public ReplicaConfig withClientTableCapacity(int capacity) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, capacity, quorumConnectedRules, checkpointIntervalOps, messageBudgetBytes);
+                viewChangeTimeoutTicks, transferRetryTicks, capacity, checkpointIntervalOps, messageBudgetBytes);
     }
 
     public ReplicaConfig withCheckpointInterval(int ops) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, ops, messageBudgetBytes);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, ops, messageBudgetBytes);
     }
 
     public ReplicaConfig withMessageBudget(int bytes) {
         return new ReplicaConfig(replicaCount, self, heartbeatTicks, connectivityWindowTicks, electionTimeoutTicks,
-                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, quorumConnectedRules, checkpointIntervalOps, bytes);
+                viewChangeTimeoutTicks, transferRetryTicks, clientTableCapacity, checkpointIntervalOps, bytes);
     }
 
     /** About how many bytes a log entry takes in a message. */

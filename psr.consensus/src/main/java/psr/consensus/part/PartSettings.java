@@ -66,7 +66,7 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
     public ReplicaConfig replicaConfig() {
         return new ReplicaConfig(replicas.size(), replicas.indexOf(node), ticks(heartbeatMs), ticks(connectivityWindowMs),
                 ticks(electionTimeoutMs), ticks(viewChangeTimeoutMs), ticks(Math.max(heartbeatMs * 4, tickMs)),
-                clientTableCapacity, true, checkpointIntervalOps, 512 * 1024);
+                clientTableCapacity, checkpointIntervalOps, 512 * 1024);
     }
 
     public int ticks(int ms) {

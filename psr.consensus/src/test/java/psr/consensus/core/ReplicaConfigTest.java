@@ -33,7 +33,7 @@ class ReplicaConfigTest {
     void badValuesNameTheSettingAndWhatIsAllowed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReplicaConfig.defaults(5, 5));
         assertEquals("self = 5 is not allowed: expected 0 to 4", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ReplicaConfig(3, 0, 5, 8, 50, 50, 20, 10, true, 0, 65536));
+        e = assertThrows(IllegalArgumentException.class, () -> new ReplicaConfig(3, 0, 5, 8, 50, 50, 20, 10, 0, 65536));
         assertEquals("connectivityWindowTicks = 8 is not allowed: expected >= 2 * heartbeatTicks (10)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ReplicaConfig.defaults(10, 0));
         assertTrue(e.getMessage().startsWith("replicaCount = 10"));

@@ -295,7 +295,7 @@ class RandomizedSimulationTest {
                 ReplicaConfig d = ReplicaConfig.defaults(m.replicas, i);
                 int hb = nodeHeartbeat[i];
                 m.nodeConfigs[i] = new ReplicaConfig(m.replicas, i, hb, 3 * hb, Math.max(nodeElection[i], 3 * hb + 1), d.viewChangeTimeoutTicks(),
-                        d.transferRetryTicks(), m.clientTableCapacity > 0 ? m.clientTableCapacity : d.clientTableCapacity(), true,
+                        d.transferRetryTicks(), m.clientTableCapacity > 0 ? m.clientTableCapacity : d.clientTableCapacity(),
                         nodeCheckpoint[i], Math.min(nodeBudget[i], budgetCap));
             }
         }

@@ -15,6 +15,9 @@ import java.util.function.BooleanSupplier;
 import psr.consensus.codec.CodecException;
 import psr.consensus.codec.MessageCodec;
 import psr.consensus.core.Effects;
+import psr.consensus.core.Election;
+import psr.consensus.core.QuorumConnectedElection;
+import psr.consensus.core.RoundRobinElection;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Replica;
@@ -203,12 +206,16 @@ public final class Cluster {
         this(seed, options, ReplicaConfig.defaults(options.replicaCount(), 0));
     }
 
+    /** VSR-QC, or plain VR round-robin (test code) when the options turn the quorum-connected rules off. */
+    private Election.Factory election() {
+        return options.quorumConnectedRules() ? QuorumConnectedElection.FACTORY : RoundRobinElection.FACTORY;
+    }
+
     public Cluster(long seed, Options options, ReplicaConfig baseConfig) {
         this.seed = seed;
         this.options = options;
         this.random = new Random(seed);
-        ReplicaConfig base = baseConfig.withQuorumConnectedRules(options.quorumConnectedRules())
-                .withCheckpointInterval(options.checkpointIntervalOps()).withMessageBudget(options.messageBudgetBytes());
+        ReplicaConfig base = baseConfig.withCheckpointInterval(options.checkpointIntervalOps()).withMessageBudget(options.messageBudgetBytes());
         if (options.clientTableCapacity() > 0) base = base.withClientTableCapacity(options.clientTableCapacity());
         this.baseConfig = base;
         int n = options.replicaCount();
@@ -225,7 +232,7 @@ public final class Cluster {
             nodes[i] = node;
             node.store = new ReplicaStore(node.storage);
             node.kv = new SimKv(i);
-            node.replica = Replica.bootstrap(config(i), node.kv, replicaRandom(node));
+            node.replica = Replica.bootstrap(config(i), node.kv, replicaRandom(node), election());
             handle(node, node.replica.drainStartupEffects());
         }
         for (int c = 0; c < options.clients(); c++) clients.add(new SimClient(c + 1, c % n));
@@ -622,7 +629,7 @@ public final class Cluster {
         Replica replica;
         if (!options.durable()) {
             node.storage.wipe();
-            replica = Replica.recover(config(id), node.kv, replicaRandom(node));
+            replica = Replica.recover(config(id), node.kv, replicaRandom(node), election());
             log("restart " + id + " diskless: recovering");
         } else {
             boolean damaged = node.storage.damaged();
@@ -659,11 +666,11 @@ public final class Cluster {
                 node.untrustedDisk = true;
                 node.outsideContract = false;
                 if (loaded.corrupt()) corruptRestarts++;
-                replica = Replica.recover(config(id), node.kv, replicaRandom(node));
+                replica = Replica.recover(config(id), node.kv, replicaRandom(node), election());
                 log("restart " + id + " durable: " + (loaded.empty() ? "empty disk" : loaded.problem()) + ", recovering from peers");
             } else {
                 replica = Replica.restart(config(id), node.kv, replicaRandom(node), loaded.view(), loaded.lastNormalView(),
-                        loaded.checkpoint(), loaded.log(), loaded.commit());
+                        loaded.checkpoint(), loaded.log(), loaded.commit(), election());
                 log("restart " + id + " durable: view " + loaded.view() + ", " + loaded.lastOp() + " ops"
                         + (loaded.checkpoint() != null ? " (checkpoint at " + loaded.checkpoint().op() + ")" : "")
                         + (loaded.tornBytesDropped() > 0 ? ", dropped " + loaded.tornBytesDropped() + " torn bytes" : ""));
