@@ -1,8 +1,6 @@
 package psr.osal.linux;
 
-import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,20 +8,16 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import psr.api.osal.EventLoop;
-import psr.api.osal.EventLoops;
+import psr.osal.common.LoopSettings;
+import psr.osal.common.TaskQueue;
+import psr.osal.common.TaskQueue.QueuedTimer;
 
 /**
- * An {@link EventLoop} that is one platform thread. Tasks and timers share one lock: tasks wait in a FIFO
- * queue, timers in a deadline-ordered queue, and the thread sleeps on a condition until the earlier of
+ * An {@link EventLoop} that is one platform thread. Tasks and timers wait in one {@link TaskQueue} (in
+ * {@code System.nanoTime} units) guarded by one lock, and the thread sleeps on a condition until the earlier of
  * "a task arrived" and "the first timer is due". Nothing else runs work for the loop, so everything it runs
- * is on its own thread, in order.
- *
- * <p>Order: a timer that is due runs before queued tasks (timers are usually timeouts and heartbeats, whose
- * lateness matters); due timers run in deadline order, and timers with equal deadlines in the order they
- * were scheduled. Tasks run in submission order.
- *
- * <p>Periodic timers run at {@code initialDelay + k * period}. When a run starts late by more than a
- * period (the loop was busy), the missed runs are skipped: the next run is the first slot after now.
+ * is on its own thread, in order; the order of tasks and timers, and how periodic timers skip missed runs, is
+ * {@link TaskQueue}'s (the same on every backend).
  *
  * <p>{@link #close()} never interrupts the running task (an interrupt would close any {@code FileChannel}
  * it is using); it waits for it at most {@link #CLOSE_WAIT_MILLIS}.
@@ -44,11 +38,7 @@ final class ThreadEventLoop implements EventLoop {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workArrived = lock.newCondition();
     /** Guarded by {@link #lock}. */
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-    /** Guarded by {@link #lock}. */
-    private final PriorityQueue<LoopTimer> timers = new PriorityQueue<>();
-    /** Guarded by {@link #lock}. */
-    private long timerSequence;
+    private final TaskQueue queue = new TaskQueue();
     private volatile boolean closed;
 
     ThreadEventLoop(String name, int priority, Consumer<Throwable> errorHandler, Consumer<String> warn) {
@@ -57,8 +47,8 @@ final class ThreadEventLoop implements EventLoop {
 
     ThreadEventLoop(String name, int priority, Consumer<Throwable> errorHandler, Consumer<String> warn,
             LongSupplier nanoTime) {
-        this.name = checkName(name);
-        this.priority = checkPriority(priority);
+        this.name = LoopSettings.checkName(name);
+        this.priority = LoopSettings.checkPriority(priority);
         this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
         this.warn = Objects.requireNonNull(warn, "warn");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -75,38 +65,8 @@ final class ThreadEventLoop implements EventLoop {
      * values. Ordering within the time-sharing scheduler is all it can give, never real-time preemption.
      */
     static int javaPriority(int psrPriority) {
-        checkPriority(psrPriority);
+        LoopSettings.checkPriority(psrPriority);
         return Thread.MAX_PRIORITY - (psrPriority * 10 / 256);
-    }
-
-    static int checkPriority(int priority) {
-        if (priority < EventLoops.PRIORITY_HIGHEST || priority > EventLoops.PRIORITY_LOWEST) {
-            throw new IllegalArgumentException("event loop priority " + priority + " is out of range: expected "
-                    + EventLoops.PRIORITY_HIGHEST + " (most urgent) to " + EventLoops.PRIORITY_LOWEST
-                    + " (least urgent)");
-        }
-        return priority;
-    }
-
-    static String checkName(String name) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("event loop name '" + name + "' is empty: give each loop a name "
-                    + "for diagnostics");
-        }
-        return name;
-    }
-
-    /**
-     * The first slot of a periodic timer after {@code now}, given the slot it was scheduled for: missed
-     * slots are skipped, never run in a burst. Wrap-safe for {@code System.nanoTime} values.
-     */
-    static long nextSlot(long scheduled, long period, long now) {
-        long late = now - scheduled;
-        if (late < 0) {
-            return scheduled + period;
-        }
-        long missed = late / period;
-        return scheduled + (missed + 1) * period;
     }
 
     @Override
@@ -117,7 +77,7 @@ final class ThreadEventLoop implements EventLoop {
             if (closed) {
                 return;
             }
-            tasks.addLast(task);
+            queue.addTask(task);
             workArrived.signal();
         } finally {
             lock.unlock();
@@ -132,8 +92,7 @@ final class ThreadEventLoop implements EventLoop {
     @Override
     public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
         if (period <= 0) {
-            throw new IllegalArgumentException("period " + period + " " + unit + " of a periodic timer on loop '"
-                    + name + "' must be positive");
+            throw LoopSettings.badPeriod(period, unit, name);
         }
         return addTimer(task, initialDelay, unit.toNanos(period), unit);
     }
@@ -142,14 +101,13 @@ final class ThreadEventLoop implements EventLoop {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
         long delayNanos = Math.max(0, unit.toNanos(delay));
+        String description = (periodNanos > 0 ? "periodic timer" : "timer") + " of loop '" + name + "'";
         lock.lock();
         try {
-            LoopTimer timer = new LoopTimer(task, nanoTime.getAsLong() + delayNanos, periodNanos, timerSequence++);
             if (closed) {
-                timer.cancelled = true;
-                return timer;
+                return TaskQueue.cancelledTimer(task, description);
             }
-            timers.add(timer);
+            QueuedTimer timer = queue.addTimer(task, nanoTime.getAsLong() + delayNanos, periodNanos, this::cancel, description);
             workArrived.signal();
             return timer;
         } finally {
@@ -187,11 +145,7 @@ final class ThreadEventLoop implements EventLoop {
         try {
             if (!closed) {
                 closed = true;
-                tasks.clear();
-                for (LoopTimer timer : timers) {
-                    timer.cancelled = true;
-                }
-                timers.clear();
+                queue.clear();
                 workArrived.signal();
             }
         } finally {
@@ -240,20 +194,20 @@ final class ThreadEventLoop implements EventLoop {
                     return null;
                 }
                 long now = nanoTime.getAsLong();
-                LoopTimer first = timers.peek();
-                if (first != null && first.deadline - now <= 0) {
-                    timers.poll();
-                    return () -> fire(first);
+                QueuedTimer due = queue.pollDueTimer(now);
+                if (due != null) {
+                    return () -> fire(due);
                 }
-                Runnable task = tasks.pollFirst();
+                Runnable task = queue.pollTask();
                 if (task != null) {
                     return task;
                 }
+                long wait = queue.untilFirstDeadline(now);
                 try {
-                    if (first == null) {
+                    if (wait == Long.MAX_VALUE) {
                         workArrived.await();
                     } else {
-                        workArrived.awaitNanos(first.deadline - now);
+                        workArrived.awaitNanos(wait);
                     }
                 } catch (InterruptedException e) {
                     // Nobody but close() has a reason to wake us; re-check the state.
@@ -264,38 +218,25 @@ final class ThreadEventLoop implements EventLoop {
         }
     }
 
-    private void fire(LoopTimer timer) {
-        if (timer.cancelled) {
-            return;
-        }
+    private void fire(QueuedTimer timer) {
         try {
-            timer.task.run();
+            timer.runTask();
         } finally {
-            if (timer.period > 0) {
-                rearm(timer);
+            if (timer.periodic()) {
+                lock.lock();
+                try {
+                    if (!closed) queue.rearm(timer, nanoTime.getAsLong());
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
 
-    private void rearm(LoopTimer timer) {
+    private void cancel(QueuedTimer timer) {
         lock.lock();
         try {
-            if (timer.cancelled || closed) {
-                return;
-            }
-            timer.deadline = nextSlot(timer.deadline, timer.period, nanoTime.getAsLong());
-            timer.sequence = timerSequence++;
-            timers.add(timer);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void cancel(LoopTimer timer) {
-        lock.lock();
-        try {
-            timer.cancelled = true;
-            timers.remove(timer);
+            queue.cancel(timer);
         } finally {
             lock.unlock();
         }
@@ -306,41 +247,6 @@ final class ThreadEventLoop implements EventLoop {
             errorHandler.accept(failure);
         } catch (Throwable t) {
             warn.accept("event loop '" + name + "': the error handler threw " + t + " while handling " + failure);
-        }
-    }
-
-    /** A timer of this loop; ordered by deadline, then by when it was (re)scheduled. */
-    private final class LoopTimer implements Timer, Comparable<LoopTimer> {
-        final Runnable task;
-        final long period;
-        long deadline;
-        long sequence;
-        volatile boolean cancelled;
-
-        LoopTimer(Runnable task, long deadline, long period, long sequence) {
-            this.task = task;
-            this.deadline = deadline;
-            this.period = period;
-            this.sequence = sequence;
-        }
-
-        @Override
-        public void cancel() {
-            ThreadEventLoop.this.cancel(this);
-        }
-
-        @Override
-        public int compareTo(LoopTimer other) {
-            long difference = deadline - other.deadline;
-            if (difference != 0) {
-                return difference < 0 ? -1 : 1;
-            }
-            return Long.compare(sequence, other.sequence);
-        }
-
-        @Override
-        public String toString() {
-            return (period > 0 ? "periodic timer" : "timer") + " of loop '" + name + "'";
         }
     }
 }

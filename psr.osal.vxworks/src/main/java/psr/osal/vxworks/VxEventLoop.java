@@ -1,20 +1,21 @@
 package psr.osal.vxworks;
 
-import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import psr.api.osal.EventLoop;
-import psr.api.osal.EventLoops;
+import psr.osal.common.LoopSettings;
+import psr.osal.common.TaskQueue;
+import psr.osal.common.TaskQueue.QueuedTimer;
 
 /**
  * An {@link EventLoop} that is one VxWorks task at the PSR priority itself (PSR priorities are VxWorks
  * priorities: 0 highest, 255 lowest). The task and callers share a queue guarded by an inversion-safe mutex
  * ({@code semMCreate(SEM_Q_PRIORITY | SEM_INVERSION_SAFE | SEM_DELETE_SAFE)}), so a low-priority caller that holds
  * it while the loop waits is raised to the loop's priority. The task sleeps on a binary semaphore with a
- * timeout in ticks until the first timer is due.
+ * timeout in ticks until the first timer is due. Tasks and timers wait in a {@link TaskQueue} in ticks, with the
+ * order every backend promises.
  *
  * <p>Timers count in ticks: a delay becomes the least number of ticks that lasts at least that long, plus one
  * (the tick in progress is partly over), so nothing runs early; everything runs late by up to a tick. Periodic
@@ -42,28 +43,15 @@ final class VxEventLoop implements EventLoop {
     private volatile Thread thread;
 
     /** Guarded by {@link #mutex}. */
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-    /** Guarded by {@link #mutex}. */
-    private final PriorityQueue<TickTimer> timers = new PriorityQueue<>();
-    /** Guarded by {@link #mutex}. */
-    private long sequence;
+    private final TaskQueue queue = new TaskQueue();
     private volatile boolean closed;
 
     VxEventLoop(VxKernel kernel, String name, int priority, Consumer<Throwable> errorHandler, Consumer<String> warn)
             throws VxException {
         this.kernel = kernel;
         this.rate = kernel.sysClkRateGet();
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("event loop name '" + name + "' is empty: give each loop a name for "
-                    + "diagnostics");
-        }
-        if (priority < EventLoops.PRIORITY_HIGHEST || priority > EventLoops.PRIORITY_LOWEST) {
-            throw new IllegalArgumentException("event loop priority " + priority + " is out of range: expected "
-                    + EventLoops.PRIORITY_HIGHEST + " (most urgent) to " + EventLoops.PRIORITY_LOWEST
-                    + " (least urgent)");
-        }
-        this.name = name;
-        this.priority = priority;
+        this.name = LoopSettings.checkName(name);
+        this.priority = LoopSettings.checkPriority(priority);
         this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
         this.warn = warn;
         long createdMutex = kernel.semMCreate(OPTIONS_MUTEX);
@@ -95,7 +83,7 @@ final class VxEventLoop implements EventLoop {
             if (closed) {
                 return;
             }
-            tasks.addLast(task);
+            queue.addTask(task);
         } finally {
             unlock("execute");
         }
@@ -110,8 +98,7 @@ final class VxEventLoop implements EventLoop {
     @Override
     public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
         if (period <= 0) {
-            throw new IllegalArgumentException("period " + period + " " + unit + " of a periodic timer on loop '"
-                    + name + "' must be positive");
+            throw LoopSettings.badPeriod(period, unit, name);
         }
         long periodTicks = Math.max(1, VxClock.nanosToTicksAtLeast(unit.toNanos(period), rate) - 1);
         return addTimer(task, initialDelay, periodTicks, unit);
@@ -120,34 +107,22 @@ final class VxEventLoop implements EventLoop {
     private Timer addTimer(Runnable task, long delay, long periodTicks, TimeUnit unit) {
         Objects.requireNonNull(task, "task");
         long delayTicks = VxClock.nanosToTicksAtLeast(unit.toNanos(delay), rate);
-        TickTimer timer = new TickTimer(task, periodTicks);
+        String description = (periodTicks > 0 ? "periodic timer" : "timer") + " of loop '" + name + "'";
         if (closed) {
-            timer.cancelled = true;
-            return timer;
+            return TaskQueue.cancelledTimer(task, description);
         }
+        QueuedTimer timer;
         lock("schedule");
         try {
             if (closed) {
-                timer.cancelled = true;
-                return timer;
+                return TaskQueue.cancelledTimer(task, description);
             }
-            timer.deadline = kernel.tick64Get() + delayTicks;
-            timer.sequence = sequence++;
-            timers.add(timer);
+            timer = queue.addTimer(task, kernel.tick64Get() + delayTicks, periodTicks, this::cancel, description);
         } finally {
             unlock("schedule");
         }
         signal("schedule");
         return timer;
-    }
-
-    /** The next slot of a periodic timer after {@code now} in ticks, skipping missed ones; wrap-safe. */
-    static long nextSlot(long scheduled, long period, long now) {
-        long late = now - scheduled;
-        if (late < 0) {
-            return scheduled + period;
-        }
-        return scheduled + (late / period + 1) * period;
     }
 
     @Override
@@ -187,9 +162,7 @@ final class VxEventLoop implements EventLoop {
         try {
             lock("close");
             try {
-                tasks.clear();
-                timers.forEach(t -> t.cancelled = true);
-                timers.clear();
+                queue.clear();
             } finally {
                 unlock("close");
             }
@@ -267,14 +240,14 @@ final class VxEventLoop implements EventLoop {
             }
             try {
                 long now = kernel.tick64Get();
-                TickTimer first = timers.peek();
-                if (first != null && VxKernel.reached(now, first.deadline)) {
-                    timers.poll();
-                    work = () -> fire(first);
+                QueuedTimer due = queue.pollDueTimer(now);
+                if (due != null) {
+                    work = () -> fire(due);
                 } else {
-                    work = tasks.pollFirst();
-                    if (work == null && first != null) {
-                        waitTicks = (int) Math.max(1, Math.min(rate, VxKernel.ticksBetween(now, first.deadline)));
+                    work = queue.pollTask();
+                    long untilDue = queue.untilFirstDeadline(now);
+                    if (work == null && untilDue != Long.MAX_VALUE) {
+                        waitTicks = (int) Math.max(1, Math.min(rate, untilDue));
                     }
                 }
             } finally {
@@ -291,21 +264,14 @@ final class VxEventLoop implements EventLoop {
         }
     }
 
-    private void fire(TickTimer timer) {
-        if (timer.cancelled) {
-            return;
-        }
+    private void fire(QueuedTimer timer) {
         try {
-            timer.task.run();
+            timer.runTask();
         } finally {
-            if (timer.period > 0 && !timer.cancelled && !closed) {
+            if (timer.periodic() && !timer.cancelled() && !closed) {
                 lock("timer");
                 try {
-                    if (!timer.cancelled && !closed) {
-                        timer.deadline = nextSlot(timer.deadline, timer.period, kernel.tick64Get());
-                        timer.sequence = sequence++;
-                        timers.add(timer);
-                    }
+                    if (!closed) queue.rearm(timer, kernel.tick64Get());
                 } finally {
                     unlock("timer");
                 }
@@ -380,8 +346,8 @@ final class VxEventLoop implements EventLoop {
         }
     }
 
-    private void cancel(TickTimer timer) {
-        timer.cancelled = true;
+    private void cancel(QueuedTimer timer) {
+        timer.markCancelled(); // enough on its own: the task drops a cancelled timer when it comes due
         if (closed) {
             return;
         }
@@ -391,36 +357,9 @@ final class VxEventLoop implements EventLoop {
             return; // Cancelled by its flag; the task drops it when it comes due.
         }
         try {
-            timers.remove(timer);
+            queue.cancel(timer);
         } finally {
             unlock("cancel");
-        }
-    }
-
-    private final class TickTimer implements Timer, Comparable<TickTimer> {
-        final Runnable task;
-        final long period;
-        long deadline;
-        long sequence;
-        volatile boolean cancelled;
-
-        TickTimer(Runnable task, long period) {
-            this.task = task;
-            this.period = period;
-        }
-
-        @Override
-        public void cancel() {
-            VxEventLoop.this.cancel(this);
-        }
-
-        @Override
-        public int compareTo(TickTimer other) {
-            long difference = deadline - other.deadline;
-            if (difference != 0) {
-                return difference < 0 ? -1 : 1;
-            }
-            return Long.compare(sequence, other.sequence);
         }
     }
 }

@@ -2,11 +2,12 @@ package psr.osal.vxworks;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 import psr.api.osal.Watchdogs;
+import psr.osal.common.WatchdogTable;
+import psr.osal.common.WatchdogTable.TableWatchdog;
 
 /**
  * {@link Watchdogs} on VxWorks: one task ({@code tPsrWdog}, priority {@value #TASK_PRIORITY}, above every
@@ -27,13 +28,23 @@ final class VxWatchdogs implements Watchdogs {
     private final BiConsumer<String, Throwable> log;
     private final long wake;
     private final long done;
-    private final List<VxWatchdog> watched = new ArrayList<>();
-    private volatile boolean stopped;
+    private final WatchdogTable table;
 
     VxWatchdogs(VxKernel kernel, BiConsumer<String, Throwable> log) throws VxException {
         this.kernel = kernel;
         this.rate = kernel.sysClkRateGet();
         this.log = log;
+        this.table = new WatchdogTable(kernel::tick64Get, "VxWorks", new WatchdogTable.Listener() {
+            @Override
+            public void rearmed(TableWatchdog watchdog) {
+                wake(watchdog.name()); // re-armed: the task must time it again (rare, so the cost is fine)
+            }
+
+            @Override
+            public void warn(String message, Throwable failure) {
+                VxWatchdogs.this.log.accept(message, failure);
+            }
+        });
         this.wake = kernel.semBCreate(VxKernel.SEM_Q_PRIORITY, false);
         try {
             this.done = kernel.semBCreate(VxKernel.SEM_Q_FIFO, false);
@@ -52,41 +63,26 @@ final class VxWatchdogs implements Watchdogs {
 
     @Override
     public Watchdog start(String name, long timeout, TimeUnit unit, Runnable timeoutAction) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("watchdog name '" + name + "' is empty");
-        }
-        Objects.requireNonNull(unit, "unit");
-        if (timeoutAction == null) {
-            throw new IllegalArgumentException("watchdog '" + name + "' has no timeout action");
-        }
-        if (timeout <= 0) {
-            throw new IllegalArgumentException("watchdog '" + name + "': timeout " + timeout + " " + unit
-                    + " must be positive");
-        }
-        long ticks = VxClock.nanosToTicksAtLeast(unit.toNanos(timeout), rate);
-        VxWatchdog watchdog = new VxWatchdog(name, ticks, timeoutAction, kernel.tick64Get());
-        synchronized (watched) {
-            if (stopped) {
-                throw new IllegalStateException("watchdog '" + name + "' not started: the VxWorks watchdog service is "
-                        + "deactivated");
-            }
-            watched.add(watchdog);
-        }
+        long ticks = VxClock.nanosToTicksAtLeast(WatchdogTable.checkStart(name, timeout, unit, timeoutAction), rate);
+        Watchdog watchdog = table.start(name, ticks, ticks + " ticks", timeoutAction);
+        wake(name);
+        return watchdog;
+    }
+
+    private void wake(String name) {
         try {
             kernel.semGive(wake);
         } catch (VxException e) {
             log.accept("watchdog '" + name + "': waking the watchdog task failed (" + e.getMessage()
                     + "); it looks again within a second", null);
         }
-        return watchdog;
     }
 
     void close() {
-        synchronized (watched) {
-            stopped = true;
-            watched.forEach(w -> w.closed = true);
-            watched.clear();
+        if (table.stopped()) {
+            return;
         }
+        table.closeAll();
         try {
             kernel.semGive(wake);
             if (kernel.semTake(done, (int) VxClock.nanosToTicksAtLeast(TimeUnit.SECONDS.toNanos(5), rate))) {
@@ -99,38 +95,16 @@ final class VxWatchdogs implements Watchdogs {
     }
 
     private void watch() {
-        List<VxWatchdog> due = new ArrayList<>();
+        List<TableWatchdog> due = new ArrayList<>();
         try {
-            while (!stopped) {
-                long now = kernel.tick64Get();
-                long sleep = rate; // Look at least once a second.
-                synchronized (watched) {
-                    watched.removeIf(w -> w.closed);
-                    for (VxWatchdog watchdog : watched) {
-                        long left = watchdog.expireIfDue(now);
-                        if (left <= 0) {
-                            if (left != Long.MIN_VALUE) {
-                                due.add(watchdog);
-                            }
-                        } else {
-                            sleep = Math.min(sleep, left);
-                        }
-                    }
+            while (!table.stopped()) {
+                // Look at least once a second. A kick or start between this look and the wait gives the binary
+                // semaphore, so the wait below returns at once: no wake-up is lost.
+                long sleep = Math.min(rate, table.collectDue(kernel.tick64Get(), due));
+                if (!due.isEmpty()) {
+                    table.runDue(due);
+                    continue;
                 }
-                for (VxWatchdog watchdog : due) {
-                    if (watchdog.closed) {
-                        continue;
-                    }
-                    watchdog.expiries++;
-                    log.accept("watchdog '" + watchdog.name + "' expired: not kicked for " + watchdog.ticks
-                            + " ticks", null);
-                    try {
-                        watchdog.action.run();
-                    } catch (Throwable t) {
-                        log.accept("watchdog '" + watchdog.name + "': the timeout action threw " + t, t);
-                    }
-                }
-                due.clear();
                 try {
                     kernel.semTake(wake, (int) Math.max(1, sleep));
                 } catch (VxException e) {
@@ -148,74 +122,6 @@ final class VxWatchdogs implements Watchdogs {
             } catch (VxException e) {
                 log.accept("watchdog task: signalling its end failed: " + e.getMessage(), null);
             }
-        }
-    }
-
-    private final class VxWatchdog implements Watchdog {
-        final String name;
-        final long ticks;
-        final Runnable action;
-        long lastKick;
-        boolean expired;
-        volatile long expiries;
-        volatile boolean closed;
-
-        VxWatchdog(String name, long ticks, Runnable action, long now) {
-            this.name = name;
-            this.ticks = ticks;
-            this.action = action;
-            this.lastKick = now;
-        }
-
-        @Override
-        public void kick() {
-            long now = kernel.tick64Get();
-            boolean wasExpired;
-            synchronized (this) {
-                wasExpired = expired;
-                lastKick = now;
-                expired = false;
-            }
-            if (wasExpired) {
-                try {
-                    kernel.semGive(wake); // Re-armed: the task must time it again (rare, so the cost is fine).
-                } catch (VxException e) {
-                    log.accept("watchdog '" + name + "': waking the watchdog task failed (" + e.getMessage()
-                            + "); it looks again within a second", null);
-                }
-            }
-        }
-
-        /** Ticks left; 0 or less when it expired now; Long.MIN_VALUE when it had already expired. */
-        synchronized long expireIfDue(long now) {
-            if (expired) {
-                return Long.MIN_VALUE;
-            }
-            long left = ticks - VxKernel.ticksBetween(lastKick, now);
-            if (left <= 0) {
-                expired = true;
-            }
-            return left;
-        }
-
-        @Override
-        public synchronized boolean expired() {
-            return expired;
-        }
-
-        @Override
-        public long expiries() {
-            return expiries;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
         }
     }
 }
