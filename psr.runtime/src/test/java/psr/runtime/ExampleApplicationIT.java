@@ -72,6 +72,10 @@ class ExampleApplicationIT {
             assertTrue(rejoinedCycle > cycleAfter);
             String log = Files.readString(c.logFile(newPrimary));
             assertTrue(log.contains("tank: pump started (op "), "the change listener logged the pump:\n" + log);
+            // The failover left its trace in the new primary's log, in node ids.
+            assertTrue(log.contains("part tank node " + newPrimary + ": peer node " + tankPrimary + " lost"), log);
+            assertTrue(log.contains("part tank node " + newPrimary + ": became primary of view "), log);
+            assertTrue(log.contains("the part had no normal view here for "), log);
         }
     }
 

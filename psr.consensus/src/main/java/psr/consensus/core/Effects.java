@@ -78,6 +78,7 @@ public final class Effects {
     final List<Outbound> messages = new ArrayList<>();
     final List<Committed> committed = new ArrayList<>();
     final List<Reply> replies = new ArrayList<>();
+    final List<ReplicaEvent> events = new ArrayList<>();
     long restoredCheckpointOp = -1;
 
     /**
@@ -109,7 +110,13 @@ public final class Effects {
         return Collections.unmodifiableList(replies);
     }
 
+    /** What happened in this batch that an operator would ask about (for the driver's log); nothing to carry out. */
+    public List<ReplicaEvent> events() {
+        return Collections.unmodifiableList(events);
+    }
+
     public boolean isEmpty() {
-        return persist.isEmpty() && messages.isEmpty() && committed.isEmpty() && replies.isEmpty() && restoredCheckpointOp < 0;
+        return persist.isEmpty() && messages.isEmpty() && committed.isEmpty() && replies.isEmpty() && events.isEmpty()
+                && restoredCheckpointOp < 0;
     }
 }

@@ -25,8 +25,8 @@ public interface ElectionHost {
     /** When this backup last heard a Prepare or Commit from the primary of its view. */
     long lastHeardPrimaryTick();
 
-    /** Enters a view change of {@code newView} (above ours) as a member; persisted at once. */
-    void enterViewChange(long newView);
+    /** Enters a view change of {@code newView} (above ours) as a member; persisted at once. {@code reason} is for the log. */
+    void enterViewChange(long newView, String reason);
 
     /** Enters a view change of {@code newView} (which we lead) as its candidate and asks everyone to join. */
     void startCandidacy(long newView);

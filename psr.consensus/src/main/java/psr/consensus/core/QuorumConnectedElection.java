@@ -152,7 +152,7 @@ public final class QuorumConnectedElection extends Election {
             return;
         }
         if (!wouldJoin(from, m.view(), m.senderQuorumConnected())) return;
-        host.enterViewChange(m.view());
+        host.enterViewChange(m.view(), "joined the view change of candidate replica " + from);
         host.sendDoViewChange(from, candidateBase);
     }
 

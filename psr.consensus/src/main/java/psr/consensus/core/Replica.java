@@ -88,6 +88,10 @@ public final class Replica {
 
     // View change.
     private long viewChangeDeadlineTick;
+    /** When this replica last left normal status (-1: it has not since it started), for the events' durations. */
+    private long leftNormalTick = -1;
+    /** Which peers were connected at the last heartbeat, for the connectivity events. */
+    private final boolean[] peerConnected;
     /** DoViewChange messages for the current view, by sender; only at the new primary. */
     private final DoViewChange[] doViewChanges;
     /**
@@ -135,6 +139,7 @@ public final class Replica {
         this.ackedOp = new long[replicaCount];
         this.doViewChanges = new DoViewChange[replicaCount];
         this.recoveryResponses = new RecoveryResponse[replicaCount];
+        this.peerConnected = new boolean[replicaCount];
         this.election = Objects.requireNonNull(election, "election").create(new Host());
     }
 
@@ -196,6 +201,7 @@ public final class Replica {
             if (r.isPrimary()) r.becomePrimary();
         } else {
             r.status = Status.VIEW_CHANGE;
+            r.leftNormalTick = 0; // restarted inside a view change: it has not been normal since it started
             r.viewChangeDeadlineTick = r.randomizedDeadline(config.viewChangeTimeoutTicks());
         }
         r.applyCommitted();
@@ -216,6 +222,7 @@ public final class Replica {
         Replica r = new Replica(config, stateMachine, random, election);
         r.localReadFloor = Long.MAX_VALUE; // what it applied before is unknown: set when it adopts a view
         r.status = Status.RECOVERING;
+        r.effects.events.add(new ReplicaEvent.RecoveryStarted("no durable state to restart from (diskless, empty or corrupt storage)"));
         r.startRecovery();
         r.checkInvariants(Status.RECOVERING, 0);
         return r;
@@ -286,6 +293,7 @@ public final class Replica {
         long viewBefore = view;
         handoverTarget = target;
         handoverAnnounced = false;
+        effects.events.add(new ReplicaEvent.Handover(view, target, "started"));
         handoverDeadlineTick = now + 2L * config.electionTimeoutTicks();
         checkInvariants(before, viewBefore);
         return drain();
@@ -671,6 +679,13 @@ public final class Replica {
     private void heartbeatTimeout() {
         if (now - lastPingTick < config.heartbeatTicks()) return;
         lastPingTick = now;
+        for (int r = 0; r < replicaCount; r++) {
+            boolean connected = r != self && connectivity.connected(r, now);
+            if (connected != peerConnected[r]) {
+                peerConnected[r] = connected;
+                effects.events.add(new ReplicaEvent.PeerConnectivity(r, connected));
+            }
+        }
         boolean qc = quorumConnected();
         for (int r = 0; r < replicaCount; r++) {
             if (r != self) send(r, new Ping(view, status, commit, qc, now));
@@ -683,12 +698,19 @@ public final class Replica {
      * retransmit to backups that are behind.
      */
     private void primaryTimeouts() {
-        if (!election.primaryMayServe()) return; // abdicated
+        boolean wasAbdicated = election.abdicated();
+        boolean serving = election.primaryMayServe();
+        if (wasAbdicated != election.abdicated()) {
+            effects.events.add(wasAbdicated ? new ReplicaEvent.ServingAgain(view) : new ReplicaEvent.Abdicated(view));
+        }
+        if (!serving) return; // abdicated
         if (handoverTarget >= 0) {
             if (now > handoverDeadlineTick) {
+                effects.events.add(new ReplicaEvent.Handover(view, handoverTarget, "abandoned"));
                 handoverTarget = -1; // the successor did not take over: serve again
             } else if (!handoverAnnounced && ackedOp[handoverTarget] == log.lastOp()) {
                 handoverAnnounced = true;
+                effects.events.add(new ReplicaEvent.Handover(view, handoverTarget, "announced"));
                 election.successorNamed(handoverTarget, handoverDeadlineTick);
                 broadcast(new Transfer(view, handoverTarget));
             }
@@ -716,6 +738,7 @@ public final class Replica {
     private void backupTimeouts() {
         election.backupTimeouts(); // e.g. a named successor of a leadership transfer campaigns again
         if (status == Status.NORMAL && now >= electionDeadlineTick) {
+            effects.events.add(new ReplicaEvent.PrimarySilent(view, config.primaryOf(view), now - lastHeardPrimaryTick, quorumConnected()));
             election.campaign();
             resetElectionDeadline();
         }
@@ -743,9 +766,11 @@ public final class Replica {
      * Any status but RECOVERING to VIEW_CHANGE of {@code newView} (a campaign, joining one, or learning that a newer
      * view started): persisted at once, log and last normal view untouched; work of the old view is dropped.
      */
-    private void enterViewChange(long newView) {
+    private void enterViewChange(long newView, String reason) {
         if (newView <= view) throw new InvariantViolation(self, view, log.lastOp(), "view change to old view " + newView);
         if (status == Status.RECOVERING) throw new InvariantViolation(self, view, log.lastOp(), "view change while recovering");
+        if (status == Status.NORMAL) leftNormalTick = now;
+        effects.events.add(new ReplicaEvent.ViewChangeStarted(newView, view, config.primaryOf(newView), reason));
         view = newView;
         status = Status.VIEW_CHANGE;
         viewChangeDeadlineTick = randomizedDeadline(config.viewChangeTimeoutTicks());
@@ -760,7 +785,7 @@ public final class Replica {
 
     /** A campaign won its pre-vote (or an election decided so): enter the view change we lead and ask everyone to join. */
     private void startCandidacy(long candidateView) {
-        enterViewChange(candidateView);
+        enterViewChange(candidateView, "candidate: a quorum granted the pre-vote");
         viewChangeBaseOp = commit;
         doViewChanges[self] = ownDoViewChange();
         lastCommitSentTick = now;
@@ -896,6 +921,7 @@ public final class Replica {
         status = Status.NORMAL;
         viewChangesCompleted++;
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
+        effects.events.add(new ReplicaEvent.BecamePrimary(view, log.lastOp(), commit, leftNormalTick < 0 ? -1 : now - leftNormalTick));
         becomePrimary();
     }
 
@@ -945,9 +971,15 @@ public final class Replica {
             throw new InvariantViolation(self, view, log.lastOp(), "adopting view " + newView + " as a backup");
         }
         replaceLogAfter(afterOp, suffix);
+        boolean recovered = status == Status.RECOVERING;
+        boolean wasNormalHere = status == Status.NORMAL && newView == view;
         view = newView;
         lastNormalView = newView;
         status = Status.NORMAL;
+        if (!wasNormalHere) {
+            effects.events.add(new ReplicaEvent.BecameBackup(newView, config.primaryOf(newView), log.lastOp(),
+                    leftNormalTick < 0 ? -1 : now - leftNormalTick, recovered));
+        }
         catchUpView = -1;
         election.enteredNormal();
         refusal = "";
@@ -1026,10 +1058,11 @@ public final class Replica {
      */
     private void learnNewerView(long newView, int source) {
         if (newView > view) {
-            enterViewChange(newView);
+            enterViewChange(newView, "view " + newView + " started without us (learned from replica " + source + ")");
         } else if (catchUpView >= newView && now - catchUpAskedTick < config.transferRetryTicks()) {
             return;
         }
+        if (catchUpView != newView) effects.events.add(new ReplicaEvent.StateTransferStarted(newView, source, commit));
         catchUpView = newView;
         catchUpAskedTick = now;
         catchUpSource = source;
@@ -1370,6 +1403,7 @@ public final class Replica {
             return;
         }
         refusal = "recovering: fetching the state of view " + latestView + " from replica " + primaryIndex + " by state transfer";
+        effects.events.add(new ReplicaEvent.StateTransferStarted(latestView, primaryIndex, commit));
         catchUpView = latestView;
         catchUpAskedTick = now;
         catchUpSource = primaryIndex;
@@ -1549,7 +1583,7 @@ public final class Replica {
         @Override public long lastOp() { return log.lastOp(); }
         @Override public boolean quorumConnected() { return Replica.this.quorumConnected(); }
         @Override public long lastHeardPrimaryTick() { return lastHeardPrimaryTick; }
-        @Override public void enterViewChange(long newView) { Replica.this.enterViewChange(newView); }
+        @Override public void enterViewChange(long newView, String reason) { Replica.this.enterViewChange(newView, reason); }
         @Override public void startCandidacy(long newView) { Replica.this.startCandidacy(newView); }
         @Override public void sendDoViewChange(int to, long candidateBase) { send(to, myDoViewChange(candidateBase)); }
         @Override public void countOwnDoViewChange() {

@@ -43,6 +43,7 @@ import psr.consensus.core.Effects.Outcome;
 import psr.consensus.core.LogEntry;
 import psr.consensus.core.Message;
 import psr.consensus.core.Replica;
+import psr.consensus.core.ReplicaEvent;
 import psr.consensus.core.Request;
 import psr.consensus.core.Status;
 import psr.consensus.store.ReplicaStore;
@@ -79,6 +80,7 @@ public final class PartRuntime implements PartState {
     private final EventLoops loops;
     private final DurableStorageProvider storageProvider;
     private final Log log;
+    private final ReplicaEventLog eventLog;
     private final MessageCodec codec;
     private final psr.consensus.core.ReplicaConfig replicaConfig;
     /** The largest command (encoded operation) accepted: a quarter of the message budget. */
@@ -184,6 +186,7 @@ public final class PartRuntime implements PartState {
         this.loops = loops;
         this.storageProvider = storageProvider;
         this.log = log;
+        this.eventLog = new ReplicaEventLog(settings.part(), settings.node(), settings.replicas(), settings.tickMs());
         this.codec = new MessageCodec(MessageCodec.DEFAULT_LIMITS.withMaxMessageBytes(Math.max(MessageCodec.MIN_MESSAGE_LIMIT,
                 Math.min(transport.maxMessageBytes() - 1, MessageCodec.DEFAULT_LIMITS.maxMessageBytes()))));
         // What one replica message may carry follows from what the transport carries.
@@ -684,6 +687,10 @@ public final class PartRuntime implements PartState {
                 halted = true;
                 throw new IllegalStateException("part " + settings.part() + ": storage failed in " + settings.storageDirectory() + ": " + e.getMessage(), e);
             }
+        }
+        for (ReplicaEvent event : fx.events()) {
+            ReplicaEventLog.Line line = eventLog.line(event);
+            if (line.warn()) log.warn(line.text()); else log.info(line.text());
         }
         for (Effects.Outbound out : fx.messages()) {
             byte[] bytes;

@@ -46,7 +46,7 @@ class QuorumConnectedElectionTest {
         @Override public long lastOp() { return lastOp; }
         @Override public boolean quorumConnected() { return quorumConnected; }
         @Override public long lastHeardPrimaryTick() { return lastHeardPrimaryTick; }
-        @Override public void enterViewChange(long newView) {
+        @Override public void enterViewChange(long newView, String reason) {
             calls.add("enterViewChange " + newView);
             view = newView;
             status = Status.VIEW_CHANGE;

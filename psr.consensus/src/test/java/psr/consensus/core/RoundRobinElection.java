@@ -30,7 +30,7 @@ public final class RoundRobinElection extends Election {
     @Override
     void campaign() {
         if (host.status() == Status.RECOVERING) return;
-        host.enterViewChange(host.view() + 1); // the next view, whoever its primary is
+        host.enterViewChange(host.view() + 1, "plain VR: gave up, next view"); // whoever its primary is
         startViewChange();
     }
 
@@ -94,7 +94,7 @@ public final class RoundRobinElection extends Election {
         if (host.status() == Status.RECOVERING || m.view() < host.view()) return;
         if (m.view() == host.view() && host.status() == Status.NORMAL) return; // our view already started
         if (m.view() > host.view()) {
-            host.enterViewChange(m.view());
+            host.enterViewChange(m.view(), "plain VR: StartViewChange from replica " + from);
             startViewChange();
         }
         countStartViewChange(from);
@@ -102,7 +102,7 @@ public final class RoundRobinElection extends Election {
 
     @Override
     boolean joinsOnDoViewChange(int from, DoViewChange m) {
-        host.enterViewChange(m.view());
+        host.enterViewChange(m.view(), "plain VR: DoViewChange from replica " + from);
         startViewChange();
         return true;
     }

@@ -93,6 +93,8 @@ final class SuspicionNet {
      */
     final List<List<LogEntry>> sentLog = new ArrayList<>();
     final List<Effects.Reply> replies = new ArrayList<>();
+    /** Every replica's events as "index: event", in the order they happened. */
+    final List<String> events = new ArrayList<>();
     final boolean[][] cut;
     /** Messages matching this are taken out of the queue into {@link #held} instead of being delivered. */
     Predicate<Packet> hold = p -> false;
@@ -146,6 +148,7 @@ final class SuspicionNet {
             queue.add(p);
         }
         replies.addAll(fx.replies());
+        for (ReplicaEvent e : fx.events()) events.add(i + ": " + e);
         for (Effects.Reply reply : fx.replies()) {
             if (reply.requestNumber() == LogEntry.REGISTER && reply.outcome() == Effects.Outcome.OK) sessionBase.putIfAbsent(reply.clientId(), reply.op());
         }
