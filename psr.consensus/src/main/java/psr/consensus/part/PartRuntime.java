@@ -483,6 +483,13 @@ public final class PartRuntime implements PartState {
 
     private void dispatch(Pending p) {
         p.lastSentTick = ticks;
+        if (!p.everSent) {
+            String why = cannotCommit();
+            if (why != null) {
+                fail(p, new StateException("part " + settings.part() + ": " + why + "; not committed"));
+                return;
+            }
+        }
         if (replica.isServingPrimary()) {
             markSent(p);
             handle(replica.submit(new Request(p.session.clientId, p.requestNumber, wireCommand(p))));
@@ -504,6 +511,36 @@ public final class PartRuntime implements PartState {
         } else {
             p.lastProblem = replica.refusal().isEmpty() ? "no primary known (" + replica.status() + ", view " + replica.view() + ")" : replica.refusal();
         }
+    }
+
+    /**
+     * Why this replica knows that nothing submitted here can commit now, or null when it might. A write or linearizable
+     * read that was never sent then fails at once with the reason, rather than after {@code request.timeout.ms}. Not in
+     * the first election timeout after the start, while the links are still being measured.
+     */
+    private String cannotCommit() {
+        Replica r = replica;
+        if (ticks < settings.ticks(settings.electionTimeoutMs())) return null;
+        String here = "node " + settings.node();
+        if (r.status() == Status.RECOVERING) return here + " cannot commit: " + r.refusal();
+        if (r.quorumConnected()) return null;
+        boolean primaryKnown = r.status() == Status.NORMAL;
+        int primary = r.primary();
+        if (primaryKnown && primary != r.self() && r.connectedTo(primary)) return null; // forwarding may still work
+        List<Integer> reached = new ArrayList<>();
+        for (int i = 0; i < settings.replicas().size(); i++) {
+            if (i != r.self() && r.connectedTo(i)) reached.add(settings.replicas().get(i));
+        }
+        String links = here + " is not quorum-connected (it reaches " + (reached.isEmpty() ? "none" : "only node(s) " + reached)
+                + " of the other replicas " + others() + ")";
+        if (primaryKnown && primary == r.self()) return links + " and does not serve as primary";
+        return links + (primaryKnown ? " and does not reach the primary node " + settings.replicas().get(primary) : " and knows no primary");
+    }
+
+    private List<Integer> others() {
+        List<Integer> others = new ArrayList<>(settings.replicas());
+        others.remove(Integer.valueOf(settings.node()));
+        return others;
     }
 
     private void onReply(Effects.Reply reply, int fromNode) {

@@ -262,4 +262,26 @@ class PartRuntimeTest {
         CompletableFuture<?> none = CompletableFuture.completedFuture(null);
         assertTrue(none.isDone());
     }
+
+    @Test
+    void aReplicaThatKnowsItCannotCommitSaysSoAtOnceInsteadOfWaitingForTheTimeout() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[3].status().role() == Role.BACKUP);
+        network.node(3).cut = true;
+        await("node 3 not quorum-connected", () -> !nodes[3].status().quorumConnected());
+        long start = System.nanoTime();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> get(nodes[3].submit(Operation.put("x", Value.ofInt64(1)))));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertInstanceOf(psr.api.state.StateException.class, e.getCause());
+        assertFalse(e.getCause() instanceof psr.api.state.OutcomeUnknownException, "never sent, so certainly not committed");
+        assertEquals("part boiler: node 3 is not quorum-connected (it reaches none of the other replicas [1, 2]) and does not reach the"
+                + " primary node 1; not committed", e.getCause().getMessage());
+        assertTrue(tookMs < 1000, "failed after " + tookMs + " ms; request.timeout.ms is 4000");
+
+        // The others still commit; once node 3 is back, its writes commit again.
+        get(nodes[2].submit(Operation.put("y", Value.ofInt64(2))));
+        network.node(3).cut = false;
+        await("node 3 quorum-connected again", () -> nodes[3].status().quorumConnected());
+        get(nodes[3].submit(Operation.put("x", Value.ofInt64(3))));
+    }
 }
