@@ -9,7 +9,7 @@ import java.util.List;
  * @param node            this node's id
  * @param role            what this replica does
  * @param view            its view
- * @param primaryNode     the node id of its view's primary
+ * @param primaryNode     the node id of its view's primary, or -1 while it knows none (view change, recovery)
  * @param quorumConnected whether it and the peers it reaches form a majority
  * @param peers           connectivity per peer
  * @param opNumber        its op-number (last operation in its log)

@@ -391,12 +391,14 @@ public final class PartRuntime implements PartState {
             return done;
         }
         loop.execute(() -> {
-            try {
-                handle(replica.transferLeadership(index));
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                done.completeExceptionally(new StateException("part " + settings.part() + ": cannot transfer to node " + node + ": " + e.getMessage()));
+            String refusal = index == replica.self() ? "that is this node"
+                    : !replica.isServingPrimary() ? "node " + settings.node() + " is not the serving primary (" + leader()
+                            + "); run psr:transfer on the primary's node" : null;
+            if (refusal != null) {
+                done.completeExceptionally(new StateException("part " + settings.part() + ": cannot transfer to node " + node + ": " + refusal));
                 return;
             }
+            handle(replica.transferLeadership(index));
             transfers.add(new PendingTransfer(node, done, ticks + 4L * settings.ticks(settings.electionTimeoutMs())));
         });
         return done.thenApplyAsync(n -> n, delivery);
@@ -405,6 +407,17 @@ public final class PartRuntime implements PartState {
     private record PendingTransfer(int node, CompletableFuture<Integer> done, long deadlineTick) {}
 
     private final ArrayList<PendingTransfer> transfers = new ArrayList<>();
+
+    /** Who leads, as this replica knows it, in node ids: "node 2 leads view 4", or why no one is known to. */
+    private String leader() {
+        Replica r = replica;
+        return switch (r.status()) {
+            case NORMAL -> "node " + settings.replicas().get(r.primary()) + " leads view " + r.view()
+                    + (r.isServingPrimary() || r.primary() != r.self() ? "" : ", not serving: " + r.refusal());
+            case VIEW_CHANGE -> "no primary known: view change to view " + r.view() + " in progress";
+            case RECOVERING -> "no primary known: this node is recovering";
+        };
+    }
 
     /** Completes transfers whose successor now leads (we saw its view start) or that gave up. Loop thread. */
     private void checkTransfers() {
@@ -417,7 +430,7 @@ public final class PartRuntime implements PartState {
                 it.remove();
             } else if (ticks > t.deadlineTick() || replica.isServingPrimary() && replica.transferTarget() < 0) {
                 t.done().completeExceptionally(new StateException("part " + settings.part() + ": node " + t.node()
-                        + " did not take over in time; node " + primaryNode + " leads (" + replica.status() + ", view " + replica.view() + ")"));
+                        + " did not take over in time; " + leader()));
                 it.remove();
             }
         }
@@ -802,7 +815,9 @@ public final class PartRuntime implements PartState {
             if (i != r.self()) peers.add(new PeerStatus(settings.replicas().get(i), r.connectedTo(i)));
         }
         long lag = role == Role.PRIMARY ? 0 : Math.max(0, r.knownCommitNumber() - r.commitNumber());
-        status = new PartStatus(settings.part(), settings.node(), role, r.view(), settings.replicas().get(r.primary()),
+        // The primary is known only in normal status; in a view change primaryOf(view) is merely the candidate.
+        int primaryNode = r.status() == Status.NORMAL ? settings.replicas().get(r.primary()) : -1;
+        status = new PartStatus(settings.part(), settings.node(), role, r.view(), primaryNode,
                 r.quorumConnected(), peers, r.opNumber(), r.commitNumber(), lag, r.refusal(), r.droppedMessages() + transportDrops.get());
     }
 

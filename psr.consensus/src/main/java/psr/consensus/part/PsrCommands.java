@@ -129,7 +129,7 @@ public final class PsrCommands {
             } else {
                 b.append("part ").append(s.part()).append(" on node ").append(s.node()).append('\n')
                         .append("  role            ").append(s.role()).append('\n')
-                        .append("  view            ").append(s.view()).append(" (primary: node ").append(s.primaryNode()).append(")\n")
+                        .append("  view            ").append(s.view()).append(s.primaryNode() < 0 ? " (no primary known)" : " (primary: node " + s.primaryNode() + ")").append("\n")
                         .append("  quorum-connected ").append(s.quorumConnected() ? "yes" : "NO").append('\n')
                         .append("  peers           ").append(peers).append('\n')
                         .append("  op / commit     ").append(s.opNumber()).append(" / ").append(s.commitNumber()).append('\n')

@@ -284,4 +284,18 @@ class PartRuntimeTest {
         await("node 3 quorum-connected again", () -> nodes[3].status().quorumConnected());
         get(nodes[3].submit(Operation.put("x", Value.ofInt64(3))));
     }
+
+    @Test
+    void aTransferThatCannotBeDoneSaysWhyInNodeIds() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> get(nodes[2].transferPrimary(3)));
+        assertEquals("part boiler: cannot transfer to node 3: node 2 is not the serving primary (node 1 leads view 0);"
+                + " run psr:transfer on the primary's node", e.getCause().getMessage());
+        e = assertThrows(ExecutionException.class, () -> get(nodes[1].transferPrimary(1)));
+        assertEquals("part boiler: cannot transfer to node 1: that is this node", e.getCause().getMessage());
+        e = assertThrows(ExecutionException.class, () -> get(nodes[1].transferPrimary(7)));
+        assertEquals("part boiler: node 7 holds no replica of it; its replicas are [1, 2, 3]", e.getCause().getMessage());
+        assertEquals(1, nodes[2].status().primaryNode());
+    }
 }
