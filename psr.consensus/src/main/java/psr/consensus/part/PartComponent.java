@@ -120,6 +120,9 @@ public final class PartComponent {
             String pid = String.valueOf(properties.get("service.pid"));
             throw new ComponentException("configuration " + pid + ": " + e.getMessage());
         }
+        for (String warning : PartSettings.unknownProperties(properties)) {
+            logger.warn("part " + settings.part() + " (configuration " + properties.get("service.pid") + "): " + warning);
+        }
         runtime = new PartRuntime(settings, transport, loops, storage, new PartRuntime.Log() {
             @Override public void info(String m) { logger.info(m); }
             @Override public void warn(String m) { logger.warn(m); }

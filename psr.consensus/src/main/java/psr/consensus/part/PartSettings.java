@@ -34,6 +34,60 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
         }
     }
 
+    /** The properties {@link #from} reads, as a user writes them in {@code psr.part-<name>.cfg}. */
+    static final List<String> PROPERTIES = List.of("part", "node", "replicas", "durability", "start.mode", "storage.directory",
+            "tick.ms", "heartbeat.ms", "connectivity.window.ms", "election.timeout.ms", "view.change.timeout.ms",
+            "request.timeout.ms", "forward.writes", "client.table.capacity", "priority", "checkpoint.interval.ops",
+            "transport.target");
+
+    /**
+     * One warning per property of {@code p} that no part reads (a misspelt one would otherwise be ignored silently),
+     * naming the closest known property. Properties of the framework (ConfigAdmin, DS, FileInstall, references'
+     * {@code .target}) and private ones (a leading dot) are not the user's and are skipped.
+     */
+    public static List<String> unknownProperties(Map<String, ?> p) {
+        List<String> warnings = new ArrayList<>();
+        for (String name : new java.util.TreeSet<>(p.keySet())) {
+            if (PROPERTIES.contains(name) || name.startsWith(".") || name.startsWith("service.") || name.startsWith("component.")
+                    || name.startsWith("felix.") || name.startsWith("osgi.") || name.endsWith(".target")) {
+                continue;
+            }
+            warnings.add("property " + name + " is not a part property and is ignored; did you mean " + closest(name) + "?");
+        }
+        return warnings;
+    }
+
+    /** The known property nearest to {@code name} by edit distance. */
+    private static String closest(String name) {
+        String best = PROPERTIES.get(0);
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : PROPERTIES) {
+            int d = editDistance(name, known);
+            if (d < bestDistance) {
+                best = known;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) previous[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
     public static PartSettings from(Map<String, ?> p) {
         String part = string(p, "part", null);
         if (part == null || !part.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -53,6 +107,13 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
         int window = integer(p, "connectivity.window.ms", 150, 2 * heartbeat, 600_000);
         int election = integer(p, "election.timeout.ms", 500, window + tick, 600_000);
         int viewChange = integer(p, "view.change.timeout.ms", 500, heartbeat, 600_000);
+        // The core counts in whole ticks: the same rules again after rounding up, said in the properties' terms.
+        int heartbeatTicks = ceilDiv(heartbeat, tick);
+        if (ceilDiv(window, tick) < 2 * heartbeatTicks) {
+            throw new BadSetting("connectivity.window.ms", window, "at least " + 2 * heartbeatTicks * tick + " (twice heartbeat.ms = "
+                    + heartbeat + " rounded up to whole ticks of tick.ms = " + tick + ")");
+        }
+        // (election.timeout.ms >= connectivity.window.ms + tick.ms already makes it more ticks than the window.)
         int request = integer(p, "request.timeout.ms", 5000, 10, 3_600_000);
         boolean forward = bool(p, "forward.writes", true);
         int clients = integer(p, "client.table.capacity", 4096, 16, 1_000_000);
@@ -70,7 +131,11 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
     }
 
     public int ticks(int ms) {
-        return Math.max(1, (ms + tickMs - 1) / tickMs);
+        return Math.max(1, ceilDiv(ms, tickMs));
+    }
+
+    private static int ceilDiv(int ms, int tick) {
+        return (ms + tick - 1) / tick;
     }
 
     public int indexOf(int nodeId) {

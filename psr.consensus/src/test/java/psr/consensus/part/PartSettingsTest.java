@@ -1,0 +1,58 @@
+package psr.consensus.part;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** A part's configuration as the user writes it: every error and warning in the property names of the file. */
+class PartSettingsTest {
+
+    private static Map<String, Object> minimal() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("part", "boiler");
+        p.put("node", 1);
+        p.put("replicas", "1,2,3");
+        p.put("storage.directory", "/data/boiler");
+        return p;
+    }
+
+    @Test
+    void misspeltPropertiesAreWarnedAboutNamingTheClosestKnownOne() {
+        Map<String, Object> p = minimal();
+        p.put("forward.write", "false");
+        p.put("heartbeat.msec", "20");
+        p.put("service.pid", "psr.part~boiler");
+        p.put("felix.fileinstall.filename", "file:/deploy/psr.part-boiler.cfg");
+        p.put("component.id", 7);
+        p.put("transport.target", "(psr.node=1)");
+        p.put(".private", "x");
+        assertEquals(List.of(
+                "property forward.write is not a part property and is ignored; did you mean forward.writes?",
+                "property heartbeat.msec is not a part property and is ignored; did you mean heartbeat.ms?"),
+                PartSettings.unknownProperties(p));
+        assertEquals(List.of(), PartSettings.unknownProperties(minimal()));
+    }
+
+    @Test
+    void timingErrorsAfterRoundingToTicksNameTheMillisecondProperties() {
+        Map<String, Object> p = minimal();
+        p.put("tick.ms", 10);
+        p.put("heartbeat.ms", 15); // 2 ticks
+        p.put("connectivity.window.ms", 30); // 3 ticks: fewer than twice the heartbeat's 2 ticks
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PartSettings.from(p));
+        assertEquals("property connectivity.window.ms = '30' is not allowed: expected at least 40 (twice heartbeat.ms = 15"
+                + " rounded up to whole ticks of tick.ms = 10)", e.getMessage());
+        p.put("connectivity.window.ms", 40);
+        assertEquals(4, PartSettings.from(p).replicaConfig().connectivityWindowTicks());
+        p.put("heartbeat.ms", 10);
+        p.put("connectivity.window.ms", 30);
+        p.put("election.timeout.ms", 35);
+        e = assertThrows(IllegalArgumentException.class, () -> PartSettings.from(p));
+        assertEquals("property election.timeout.ms = '35' is not allowed: expected an integer from 40 to 600000", e.getMessage());
+    }
+}
