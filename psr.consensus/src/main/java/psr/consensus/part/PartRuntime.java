@@ -217,6 +217,7 @@ public final class PartRuntime implements PartState {
             store = new ReplicaStore(storage);
             ReplicaStore.Loaded loaded;
             try {
+                StorageOwner.claim(storage, settings.storageDirectory(), settings.part(), settings.node());
                 loaded = store.load();
             } catch (IOException | RuntimeException e) {
                 storage.close();

@@ -298,4 +298,30 @@ class PartRuntimeTest {
         assertEquals("part boiler: node 7 holds no replica of it; its replicas are [1, 2, 3]", e.getCause().getMessage());
         assertEquals(1, nodes[2].status().primaryNode());
     }
+
+    @Test
+    void aStorageDirectoryBelongsToOnePartOnOneNode() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1);
+        get(nodes[1].submit(Operation.put("k", Value.ofInt64(1))));
+        nodes[2].stop();
+        nodes[2] = null;
+        // Part "other" on node 2, configured with part boiler's storage directory by mistake.
+        Map<String, Object> p = new HashMap<>();
+        p.put("part", "other");
+        p.put("node", 2);
+        p.put("replicas", "1,2,3");
+        p.put("storage.directory", "/data/node2/boiler");
+        PartRuntime other = new PartRuntime(PartSettings.from(p), network.node(2), loops, disks, new PartRuntime.Log() {
+            @Override public void info(String m) { logged.add("INFO " + m); }
+            @Override public void warn(String m) { logged.add("WARN " + m); }
+            @Override public void error(String m, Throwable t) { logged.add("ERROR " + m + ": " + t); }
+        });
+        java.io.IOException e = assertThrows(java.io.IOException.class, other::start);
+        assertEquals("storage directory /data/node2/boiler belongs to part boiler on node 2, not to part other on node 2:"
+                + " give each part its own storage.directory (nothing was changed)", e.getMessage());
+        other.stop();
+        start(2, true); // the rightful owner still starts from it, with its data
+        await("node 2 caught up", () -> localSize(nodes[2]) == 1);
+    }
 }
