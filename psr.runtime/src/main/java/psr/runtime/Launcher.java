@@ -102,7 +102,14 @@ public final class Launcher {
             }
             if (lock == null) {
                 lockChannel.close();
-                err.println("psr: data directory " + options.data + " is in use by another PSR runtime (lock file "
+                String holder = "";
+                try {
+                    String text = Files.readString(lockPath).trim();
+                    if (text.matches("pid \\d+")) holder = text + ", ";
+                } catch (IOException | RuntimeException e) {
+                    // the lock is the truth; who holds it is only a hint
+                }
+                err.println("psr: data directory " + options.data + " is in use by another PSR runtime (" + holder + "lock file "
                         + lockPath + " is held); not starting, nothing was changed");
                 return EXIT_LOCKED;
             }

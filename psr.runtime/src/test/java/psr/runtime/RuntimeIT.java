@@ -81,8 +81,8 @@ class RuntimeIT {
         String lockBefore = Files.readString(data.resolve(Launcher.LOCK_FILE));
         Node second = start(List.of("--data", data.toString()));
         assertEquals(Launcher.EXIT_LOCKED, second.exitCode(), second.output());
-        assertTrue(second.output().contains("psr: data directory " + data + " is in use by another PSR runtime"),
-                second.output());
+        assertTrue(second.output().contains("psr: data directory " + data + " is in use by another PSR runtime (pid "
+                + node.process.pid() + ", lock file"), second.output());
         assertEquals(before, listing(data));
         assertEquals(lockBefore, Files.readString(data.resolve(Launcher.LOCK_FILE)));
 

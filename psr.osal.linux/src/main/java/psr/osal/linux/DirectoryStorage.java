@@ -91,9 +91,12 @@ final class DirectoryStorage implements DurableStorage {
                 acquired = null;
             }
             if (acquired == null) {
-                throw new IOException("it is already used by another storage (lock file " + LOCK_NAME
-                        + " is held); give each storage its own directory");
+                throw new IOException("it is already used by another storage (" + holder(directory.resolve(LOCK_NAME))
+                        + "lock file " + LOCK_NAME + " is held); give each storage its own directory");
             }
+            // Who holds it, for the message above when another one tries (the lock itself is the truth).
+            channel.truncate(0);
+            channel.write(java.nio.ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             this.lockChannel = channel;
             this.lock = acquired;
             removeStaleTemporaries();
@@ -102,6 +105,16 @@ final class DirectoryStorage implements DurableStorage {
             throw e;
         }
         logger.info("storage '{}' ready in {}", name, directory);
+    }
+
+    /** "pid 1234 of this machine holds it; " as the lock file says, or "" when it says nothing readable. */
+    static String holder(Path lockFile) {
+        try {
+            String text = java.nio.file.Files.readString(lockFile).trim();
+            return text.matches("pid \\d+") ? text + " holds it; " : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /** Closes every file and releases the directory. Later calls fail with an {@link IOException}. */

@@ -197,7 +197,8 @@ class DirectoryStorageTest {
         Path dir = temp.resolve("store");
         open("one", dir);
         IOException e = assertThrows(IOException.class, () -> open("two", dir));
-        assertTrue(e.getMessage().contains("already used by another storage"), e.getMessage());
+        assertTrue(e.getMessage().contains("already used by another storage (pid " + ProcessHandle.current().pid() + " holds it; lock file"),
+                e.getMessage());
     }
 
     @Test
