@@ -37,6 +37,9 @@ import psr.consensus.core.Message.Transfer;
  */
 public final class Replica {
 
+    /** How often a state-transfer retry asks the source of a checkpoint being assembled again before trying the next replica. */
+    static final int SAME_SOURCE_RETRIES = 3;
+
     private final ReplicaConfig config;
     private final int self;
     private final int replicaCount;
@@ -106,8 +109,10 @@ public final class Replica {
     // State transfer: the view we are catching up to (-1 when none) and when we last asked.
     private long catchUpView = -1;
     private long catchUpAskedTick;
-    /** Whom we last asked; a retry asks the next replica in turn. */
+    /** Whom we last asked; a retry asks the next replica in turn (or the same again, see retryCatchUp). */
     private int catchUpSource;
+    /** Retries that asked the source of the checkpoint being assembled again, since its last chunk arrived. */
+    private int catchUpSameSourceRetries;
     /** A checkpoint arriving in chunks (state transfer of compacted operations). */
     private final CheckpointAssembly incoming = new CheckpointAssembly();
 
@@ -1111,9 +1116,17 @@ public final class Replica {
             return;
         }
         int next = catchUpSource;
-        do {
-            next = (next + 1) % replicaCount;
-        } while (next == self);
+        if (incoming.op() > 0 && catchUpSameSourceRetries < SAME_SOURCE_RETRIES) {
+            // A checkpoint is being assembled from catchUpSource: a lost chunk is asked for there again. Another replica
+            // may hold a checkpoint at another op, whose chunks would start the assembly over (a long transfer that
+            // moved on at every loss would never complete); only a source that stays silent is given up.
+            catchUpSameSourceRetries++;
+        } else {
+            catchUpSameSourceRetries = 0;
+            do {
+                next = (next + 1) % replicaCount;
+            } while (next == self);
+        }
         catchUpAskedTick = now;
         catchUpSource = next;
         send(next, getState(catchUpView, commit));
@@ -1233,6 +1246,7 @@ public final class Replica {
         if (catchUpView < 0) catchUpView = view;
         catchUpAskedTick = now;
         catchUpSource = from;
+        catchUpSameSourceRetries = 0; // progress: this source answers
         send(from, getState(askView, commit));
     }
 
