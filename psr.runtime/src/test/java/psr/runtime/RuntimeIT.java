@@ -152,6 +152,36 @@ class RuntimeIT {
         assertEquals(0, node.exitCode(), node.output());
     }
 
+    @Test
+    void configuredPartsThatDoNotRunAreListedWithTheReason() throws Exception {
+        Path data = temp.resolve("parts");
+        Path deploy = data.resolve("deploy");
+        Files.createDirectories(deploy);
+        // Part boiler waits for a transport that is not there; part pump has a bad value: it fails to activate.
+        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
+                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\n"
+                + "keys = 1=hex:" + Controllers.KEY + "\n");
+        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1,2,3\nstorage.directory = "
+                + data.resolve("storage/boiler") + "\ntransport.target = (psr.node=9)\n");
+        Files.writeString(deploy.resolve("psr.part-pump.cfg"), "part = pump\nnode = 1\nreplicas = 2,3\nstorage.directory = "
+                + data.resolve("storage/pump") + "\n");
+        Node node = start(List.of("--data", data.toString()));
+        node.await("PSR runtime started: ");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Pattern waiting = Pattern.compile("boiler\\s+NOT RUNNING \\(WAITING\\): waiting for transport matching \\(psr.node=9\\)");
+        Pattern failed = Pattern.compile("pump\\s+NOT RUNNING \\(FAILED\\): configuration psr.part~pump[^:]*: property replicas = '2,3'"
+                + " is not allowed: expected a list that contains this node \\(1\\)");
+        while (!(waiting.matcher(node.output()).find() && failed.matcher(node.output()).find())) {
+            assertTrue(System.nanoTime() < deadline, "psr:parts did not list both configured parts with their reasons:\n" + node.output());
+            node.command("psr:parts");
+            Thread.sleep(300);
+        }
+        node.command("psr:status -1 boiler");
+        node.await("no part 'boiler' running on this node: it is configured but WAITING: waiting for transport matching \\(psr.node=9\\)");
+        node.command("stop 0");
+        assertEquals(0, node.exitCode(), node.output());
+    }
+
     private static byte[] bundle(String symbolicName, String name, String version) throws IOException {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();

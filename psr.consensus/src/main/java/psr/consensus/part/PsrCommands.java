@@ -21,6 +21,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
 import psr.api.state.Change;
 import psr.api.state.ChangeListener;
@@ -54,6 +55,10 @@ public final class PsrCommands {
     public PsrCommands(BundleContext context) {
         this.context = context;
     }
+
+    /** Declarative Services, to say which configured parts do not run and why (optional: without it, only running parts show). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ServiceComponentRuntime scr;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPart(PartState part) {
@@ -95,7 +100,8 @@ public final class PsrCommands {
     /** psr:parts [-1] — the parts on this node with role, view and primary. */
     public String parts(String... args) {
         Args a = new Args(args, 0, 0, "psr:parts [-1]");
-        if (parts.isEmpty()) return "no parts configured on this node (add a psr.part-<name>.cfg to the deploy folder)";
+        List<ConfiguredParts.NotRunning> notRunning = notRunning();
+        if (parts.isEmpty() && notRunning.isEmpty()) return "no parts configured on this node (add a psr.part-<name>.cfg to the deploy folder)";
         StringBuilder b = new StringBuilder();
         if (!a.oneLine) b.append(String.format("%-20s %-20s %6s %8s %10s %10s%n", "PART", "ROLE", "VIEW", "PRIMARY", "OP", "COMMIT"));
         for (PartState p : parts.values()) {
@@ -106,14 +112,39 @@ public final class PsrCommands {
                 b.append(String.format("%-20s %-20s %6d %8d %10d %10d%n", s.part(), s.role(), s.view(), s.primaryNode(), s.opNumber(), s.commitNumber()));
             }
         }
+        appendNotRunning(b, notRunning, a.oneLine);
         return b.toString().stripTrailing();
+    }
+
+    private List<ConfiguredParts.NotRunning> notRunning() {
+        ServiceComponentRuntime runtime = scr;
+        if (runtime == null) return List.of();
+        List<ConfiguredParts.NotRunning> out = new ArrayList<>();
+        for (ConfiguredParts.NotRunning n : ConfiguredParts.notRunning(runtime)) if (!parts.containsKey(n.part())) out.add(n);
+        return out;
+    }
+
+    private static void appendNotRunning(StringBuilder b, List<ConfiguredParts.NotRunning> notRunning, boolean oneLine) {
+        for (ConfiguredParts.NotRunning n : notRunning) {
+            if (oneLine) {
+                b.append(String.format("part=%s role=NOT_RUNNING state=%s reason=\"%s\"%n", n.part(), n.state(), n.reason().replace("\"", "'")));
+            } else {
+                b.append(String.format("%-20s NOT RUNNING (%s): %s%n", n.part(), n.state(), n.reason()));
+            }
+        }
     }
 
     /** psr:status [-1] [part] — everything a replica knows about itself and its peers. */
     public String status(String... args) {
         Args a = new Args(args, 0, 1, "psr:status [-1] [part]");
         List<PartState> selected = new ArrayList<>();
-        if (a.positional.isEmpty()) selected.addAll(parts.values()); else selected.add(part(a.positional.get(0)));
+        List<ConfiguredParts.NotRunning> notRunning = new ArrayList<>();
+        if (a.positional.isEmpty()) {
+            selected.addAll(parts.values());
+            notRunning.addAll(notRunning());
+        } else {
+            selected.add(part(a.positional.get(0))); // a configured part that does not run: part() says why
+        }
         StringBuilder b = new StringBuilder();
         for (PartState p : selected) {
             PartStatus s = p.status();
@@ -138,6 +169,7 @@ public final class PsrCommands {
                 if (!s.refusal().isEmpty()) b.append("  NOT SERVING     ").append(s.refusal()).append('\n');
             }
         }
+        appendNotRunning(b, notRunning, a.oneLine);
         return b.toString().stripTrailing();
     }
 
@@ -227,8 +259,14 @@ public final class PsrCommands {
 
     private PartState part(String name) {
         PartState p = parts.get(name);
-        if (p == null) throw new IllegalArgumentException("no part '" + name + "' on this node; parts here: " + (parts.isEmpty() ? "none" : String.join(", ", parts.keySet())));
-        return p;
+        if (p != null) return p;
+        for (ConfiguredParts.NotRunning n : notRunning()) {
+            if (n.part().equals(name)) {
+                throw new IllegalArgumentException("no part '" + name + "' running on this node: it is configured but " + n.state()
+                        + ": " + n.reason());
+            }
+        }
+        throw new IllegalArgumentException("no part '" + name + "' on this node; parts here: " + (parts.isEmpty() ? "none" : String.join(", ", parts.keySet())));
     }
 
     private static String line(Args a, String key, Value v) {
