@@ -25,9 +25,17 @@ public record CheckpointChunk(long op, long checksum, int stateCrc, int totalLen
 
     /** The chunk of {@code c} at {@code offset}, at most {@code maxBytes} long (at least one byte unless the state is empty). */
     public static CheckpointChunk of(Checkpoint c, int offset, int maxBytes) {
+        return of(c, crc(c.state()), offset, maxBytes);
+    }
+
+    /**
+     * As {@link #of(Checkpoint, int, int)} with the state's CRC-32C already known ({@code stateCrc}): a sender cutting
+     * many chunks of one checkpoint computes it once, not once per chunk (which made sending quadratic in the size).
+     */
+    static CheckpointChunk of(Checkpoint c, int stateCrc, int offset, int maxBytes) {
         int from = Math.min(offset, c.state().length);
         int to = (int) Math.min(c.state().length, (long) from + Math.max(1, maxBytes));
-        return new CheckpointChunk(c.op(), c.checksum(), crc(c.state()), c.state().length, from, Arrays.copyOfRange(c.state(), from, to));
+        return new CheckpointChunk(c.op(), c.checksum(), stateCrc, c.state().length, from, Arrays.copyOfRange(c.state(), from, to));
     }
 
     static int crc(byte[] state) {

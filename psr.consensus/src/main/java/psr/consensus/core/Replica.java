@@ -53,6 +53,9 @@ public final class Replica {
     private final ReplicaLog log = new ReplicaLog();
     /** The latest checkpoint: the log holds only the operations after it. Null until the first one. */
     private Checkpoint checkpoint;
+    /** The CRC-32C of {@link #crcOf}'s state, computed once per checkpoint for the chunks cut from it. */
+    private Checkpoint crcOf;
+    private int crcOfState;
 
     // Volatile state.
     private Status status;
@@ -962,6 +965,14 @@ public final class Replica {
     }
 
     /** A GetState asking for the entries after {@code op}, naming the checkpoint we are assembling, if any. */
+    private int checkpointCrc() {
+        if (crcOf != checkpoint) {
+            crcOfState = CheckpointChunk.crc(checkpoint.state());
+            crcOf = checkpoint;
+        }
+        return crcOfState;
+    }
+
     private GetState getState(long askView, long op) {
         return new GetState(askView, op, incoming.op(), incoming.nextOffset());
     }
@@ -1147,7 +1158,7 @@ public final class Replica {
         if (afterOp < log.base()) {
             // Compacted: our checkpoint instead, one chunk at a time.
             int offset = checkpoint.op() == m.checkpointOp() ? m.checkpointOffset() : 0;
-            CheckpointChunk chunk = CheckpointChunk.of(checkpoint, offset, config.messageBudgetBytes());
+            CheckpointChunk chunk = CheckpointChunk.of(checkpoint, checkpointCrc(), offset, config.messageBudgetBytes());
             send(from, new NewState(view, log.base(), log.base(), commit, end, List.of(), chunk));
             return;
         }

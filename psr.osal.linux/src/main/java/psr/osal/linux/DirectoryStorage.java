@@ -142,10 +142,24 @@ final class DirectoryStorage implements DurableStorage {
     public synchronized void append(String name, byte[] data, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, data.length);
         checkNotFailed(DurableStorage.checkName(name));
-        FileChannel channel = appendChannel(name);
-        ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+        writeInSlices(appendChannel(name), data, offset, length);
+    }
+
+    /** The most bytes one channel write takes from a heap array (see {@link #writeInSlices}). */
+    static final int WRITE_SLICE_BYTES = 1 << 20;
+
+    /**
+     * Writes {@code length} bytes in slices of at most {@link #WRITE_SLICE_BYTES}: a channel write of a heap buffer goes
+     * through a temporary direct buffer as large as the write, which the JDK keeps cached for the thread, so one write
+     * of a 256 MiB checkpoint would pin 256 MiB of native memory for as long as the thread lives.
+     */
+    private static void writeInSlices(FileChannel channel, byte[] data, int offset, int length) throws IOException {
+        int end = offset + length;
+        for (int at = offset; at < end; at += WRITE_SLICE_BYTES) {
+            ByteBuffer slice = ByteBuffer.wrap(data, at, Math.min(WRITE_SLICE_BYTES, end - at));
+            while (slice.hasRemaining()) {
+                channel.write(slice);
+            }
         }
     }
 
@@ -181,10 +195,7 @@ final class DirectoryStorage implements DurableStorage {
         Path temporary = directory.resolve(INTERNAL_PREFIX + name + TEMP_SUFFIX);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
+            writeInSlices(channel, content, 0, content.length);
             channel.force(true);
         }
         Files.move(temporary, file(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -39,6 +39,19 @@ class DirectoryStorageTest {
     }
 
     @Test
+    void writesLargerThanOneSliceArriveWhole() throws Exception {
+        DirectoryStorage storage = open("main", temp.resolve("big"));
+        byte[] big = new byte[3 * DirectoryStorage.WRITE_SLICE_BYTES + 12_345];
+        new java.util.Random(5).nextBytes(big);
+        storage.replace("checkpoint", big);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(big, storage.read("checkpoint"));
+        storage.append("log", big, 7, big.length - 7);
+        storage.sync("log");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(big, 7, big.length), storage.read("log"));
+        storage.close();
+    }
+
+    @Test
     void appendedBytesReadBackInOrderAcrossCalls() throws IOException {
         DirectoryStorage storage = open("main", temp.resolve("store"));
         byte[] data = "xxhello".getBytes(UTF_8);
