@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import psr.runtime.bigstate.BigStateCommands;
@@ -56,7 +57,8 @@ class BigStateIT {
     static final int BUDGET_BYTES = 512 * 1024;
     static final long CATCH_UP_BOUND_MS = Long.getLong("psr.bigstate.catchup.bound.ms", 600_000);
 
-    @TempDir
+    /** Kept when the test fails, for the nodes' logs (its path is printed). */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path temp;
 
     private final Map<Integer, RuntimeIT.Node> nodes = new LinkedHashMap<>();
@@ -74,6 +76,7 @@ class BigStateIT {
     @Test
     void aBackupWithAWipedDiskCatchesUpOnALargeStateOverUdpWithBoundedMemory() throws Exception {
         assertTrue(KEYS >= 8 && STATE_BYTES / BUDGET_BYTES >= 16, "the state must need many chunks: " + STATE_BYTES + " bytes");
+        System.out.println("BigStateIT: nodes in " + temp + " (kept if the test fails)");
         Path bundle = fillerBundle();
         for (int n = 1; n <= 3; n++) ports.put(n, freeUdpPort());
         for (int n = 1; n <= 3; n++) {
@@ -86,11 +89,17 @@ class BigStateIT {
 
         // Fill the part through its state service at the primary.
         Matcher filled = ask(primary, "bigstate:fill line " + KEYS + " " + VALUE_BYTES,
-                Pattern.compile("bigstate filled keys=(\\d+) bytes=(\\d+) lastop=(\\d+) ms=(\\d+)|((?:gogo|Exception|Error)[^\\n]*)"), 1_200_000);
-        assertTrue(filled.group(1) != null, "fill failed: " + filled.group(5) + "\n" + tail(primary));
-        long fillMs = Long.parseLong(filled.group(4));
-        System.out.printf("BigStateIT: wrote %d keys x %d bytes = %d MiB at node %d in %d ms (%.1f MiB/s), last op %s%n",
-                KEYS, VALUE_BYTES, STATE_BYTES >> 20, primary, fillMs, (STATE_BYTES / 1048576.0) / (fillMs / 1000.0), filled.group(3));
+                Pattern.compile("bigstate filled keys=(\\d+) bytes=(\\d+) lastop=(\\d+) view=(\\d+) retried=(\\d+) ms=(\\d+)|((?:gogo|Exception|Error)[^\\n]*)"), 1_200_000);
+        assertTrue(filled.group(1) != null, "fill failed: " + filled.group(7) + "\n" + tail(primary));
+        long fillMs = Long.parseLong(filled.group(6));
+        Thread.sleep(200); // the retried puts' reasons follow on the next lines
+        String fillReport = nodes.get(primary).output().substring(nodes.get(primary).output().lastIndexOf("bigstate filled"));
+        System.out.printf("BigStateIT: wrote %d keys x %d bytes = %d MiB at node %d in %d ms (%.1f MiB/s), last op %s, "
+                        + "ending in view %s; %s puts had an unknown outcome and were submitted again%n",
+                KEYS, VALUE_BYTES, STATE_BYTES >> 20, primary, fillMs, (STATE_BYTES / 1048576.0) / (fillMs / 1000.0), filled.group(3),
+                filled.group(4), filled.group(5));
+        if (!filled.group(5).equals("0")) System.out.println("BigStateIT: " + fillReport.strip().replace("\ng! ", ""));
+        primary = awaitPrimary(60_000);
         long primaryCommit = commit(primary);
         for (int n = 1; n <= 3; n++) awaitCommitAtLeast(n, primaryCommit, 120_000);
         String digest = digest(primary);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleActivator;
@@ -21,6 +22,7 @@ import org.osgi.framework.ServiceRegistration;
 import psr.api.state.Operation;
 import psr.api.state.OperationResult;
 import psr.api.state.PartState;
+import psr.api.state.StateException;
 import psr.api.state.Value;
 
 /**
@@ -33,6 +35,8 @@ import psr.api.state.Value;
 public final class BigStateCommands implements BundleActivator {
     /** Writes in flight at once: the primary holds at most half its message budget uncommitted anyway. */
     static final int WINDOW = 4;
+    /** Puts submitted again after an unknown outcome, at most, before fill gives up. */
+    static final int MAX_RETRIES = 1000;
 
     private BundleContext context;
     private ServiceRegistration<?> registration;
@@ -64,18 +68,44 @@ public final class BigStateCommands implements BundleActivator {
 
     /** The commands; public so that Gogo can call them. */
     public final class Commands {
+        /**
+         * Writes the keys, {@link #WINDOW} in flight. A put whose outcome is unknown (a view change while it was in
+         * flight, say) is submitted again, as a control application would: the same put twice leaves the same state.
+         * The answer says how many were retried and the view the part ended in.
+         */
         public String fill(String part, int keys, int bytes) throws Exception {
             PartState p = part(part);
             long start = System.nanoTime();
-            Deque<CompletableFuture<OperationResult>> inFlight = new ArrayDeque<>();
+            Deque<Map.Entry<Integer, CompletableFuture<OperationResult>>> inFlight = new ArrayDeque<>();
             long lastOp = 0;
-            for (int i = 0; i < keys; i++) {
-                if (inFlight.size() >= WINDOW) lastOp = Math.max(lastOp, inFlight.removeFirst().get(60, TimeUnit.SECONDS).opNumber());
-                inFlight.add(p.submit(Operation.put(keyOf(i), Value.ofBytes(valueOf(i, bytes)))).toCompletableFuture());
+            long lastView = 0;
+            int retries = 0;
+            StringBuilder reasons = new StringBuilder();
+            int next = 0;
+            while (next < keys || !inFlight.isEmpty()) {
+                if (next < keys && inFlight.size() < WINDOW) {
+                    inFlight.add(Map.entry(next, submit(p, next, bytes)));
+                    next++;
+                    continue;
+                }
+                Map.Entry<Integer, CompletableFuture<OperationResult>> first = inFlight.removeFirst();
+                try {
+                    OperationResult r = first.getValue().get(60, TimeUnit.SECONDS);
+                    lastOp = Math.max(lastOp, r.opNumber());
+                    lastView = Math.max(lastView, r.view());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof StateException) || ++retries > MAX_RETRIES) throw e;
+                    if (reasons.length() < 2000) reasons.append("\n  retried key ").append(first.getKey()).append(": ").append(e.getCause().getMessage());
+                    inFlight.addFirst(Map.entry(first.getKey(), submit(p, first.getKey(), bytes)));
+                }
             }
-            while (!inFlight.isEmpty()) lastOp = Math.max(lastOp, inFlight.removeFirst().get(60, TimeUnit.SECONDS).opNumber());
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            return String.format("bigstate filled keys=%d bytes=%d lastop=%d ms=%d", keys, (long) keys * bytes, lastOp, ms);
+            return String.format("bigstate filled keys=%d bytes=%d lastop=%d view=%d retried=%d ms=%d%s", keys, (long) keys * bytes, lastOp,
+                    lastView, retries, ms, reasons);
+        }
+
+        private CompletableFuture<OperationResult> submit(PartState p, int i, int bytes) {
+            return p.submit(Operation.put(keyOf(i), Value.ofBytes(valueOf(i, bytes)))).toCompletableFuture();
         }
 
         public String digest(String part) throws Exception {
