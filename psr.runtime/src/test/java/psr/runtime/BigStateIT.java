@@ -55,8 +55,11 @@ class BigStateIT {
     static final long RECEIVER_XMX_MIB = Long.getLong("psr.bigstate.receiver.xmx.mib", 3 * (STATE_BYTES >> 20) + 160);
     /** The message budget PartRuntime derives from the transport's default message limit (1 MiB): half of it. */
     static final int BUDGET_BYTES = 512 * 1024;
-    /** SO_RCVBUF asked of every node's transport; 0 (the default) keeps the OS default, as the README's example does. */
-    static final int RECEIVE_BUFFER_BYTES = Integer.getInteger("psr.bigstate.rcvbuf", 0);
+    /**
+     * socket.receive.buffer.bytes of every node's transport; by default not configured (the transport's default, as
+     * in the README's example); 0 keeps the OS default (208 KiB on Linux, less than one state transfer message).
+     */
+    static final int RECEIVE_BUFFER_BYTES = Integer.getInteger("psr.bigstate.rcvbuf", -1);
     static final long CATCH_UP_BOUND_MS = Long.getLong("psr.bigstate.catchup.bound.ms", 600_000);
 
     /** Kept when the test fails, for the nodes' logs (its path is printed). */
@@ -201,7 +204,7 @@ class BigStateIT {
         }
         Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = " + node + "\ncluster.id = 7\npeers = " + peers
                 + "\nkeys = 1=hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-                + "socket.receive.buffer.bytes = " + RECEIVE_BUFFER_BYTES + "\n");
+                + (RECEIVE_BUFFER_BYTES >= 0 ? "socket.receive.buffer.bytes = " + RECEIVE_BUFFER_BYTES + "\n" : ""));
         Files.writeString(deploy.resolve("psr.part-line.cfg"), "part = line\nnode = " + node + "\nreplicas = 1,2,3\n"
                 + "storage.directory = " + temp.resolve("node" + node).resolve("storage/line") + "\n"
                 + "checkpoint.interval.ops = " + Math.max(4, KEYS / 4) + "\n"
