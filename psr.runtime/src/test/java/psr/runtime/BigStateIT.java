@@ -37,7 +37,7 @@ import psr.runtime.bigstate.BigStateCommands;
  * <p>Three runtime processes on 127.0.0.1, durable storage. A small control application (the bundle
  * {@link BigStateCommands}, dropped into each deploy folder) fills the part with {@code psr.bigstate.bytes} of
  * committed state (keys of 64 KiB values) through the part's state service; the replicas checkpoint it (the
- * checkpoint interval is a quarter of the keys). Then one backup is stopped, its storage directory wiped (so it must
+ * checkpoint interval is an eighth of the keys). Then one backup is stopped, its storage directory wiped (so it must
  * fetch the whole checkpoint, in chunks of the message budget) and restarted as a replacement controller
  * ({@code start.mode = recover}) with a heap of at most {@code psr.bigstate.receiver.xmx}. It must catch up: the same
  * commit-number as the primary, every key with exactly the bytes written, and the same digest as the primary.
@@ -53,6 +53,11 @@ class BigStateIT {
     static final int KEYS = (int) (STATE_BYTES / VALUE_BYTES);
     /** The receiver's -Xmx, in MiB: by default three times the state plus 160 MiB for the runtime itself. */
     static final long RECEIVER_XMX_MIB = Long.getLong("psr.bigstate.receiver.xmx.mib", 3 * (STATE_BYTES >> 20) + 160);
+    /**
+     * Checkpoint every eighth of the keys: the newest checkpoint then holds at least seven eighths of the state
+     * (replicas checkpoint after the batch of commits that passes the interval, so their checkpoint ops drift apart).
+     */
+    static final int CHECKPOINT_INTERVAL = Math.max(4, KEYS / 8);
     /** The message budget PartRuntime derives from the transport's default message limit (1 MiB): half of it. */
     static final int BUDGET_BYTES = 512 * 1024;
     /**
@@ -112,7 +117,7 @@ class BigStateIT {
 
         // A checkpoint holding (nearly) all of the state is on the primary's disk: catching up from an empty disk needs it.
         Path checkpointFile = temp.resolve("node" + primary).resolve("storage/line/checkpoint");
-        long checkpointBytes = awaitCheckpointOf(checkpointFile, STATE_BYTES * 3 / 4, 120_000);
+        long checkpointBytes = awaitCheckpointOf(checkpointFile, STATE_BYTES - (long) (CHECKPOINT_INTERVAL + 8) * VALUE_BYTES, 120_000);
         System.out.printf("BigStateIT: the primary's checkpoint holds %d bytes (%d MiB): %d chunks of the %d KiB message budget%n",
                 checkpointBytes, checkpointBytes >> 20, (checkpointBytes + BUDGET_BYTES - 1) / BUDGET_BYTES, BUDGET_BYTES >> 10);
 
@@ -207,7 +212,7 @@ class BigStateIT {
                 + (RECEIVE_BUFFER_BYTES >= 0 ? "socket.receive.buffer.bytes = " + RECEIVE_BUFFER_BYTES + "\n" : ""));
         Files.writeString(deploy.resolve("psr.part-line.cfg"), "part = line\nnode = " + node + "\nreplicas = 1,2,3\n"
                 + "storage.directory = " + temp.resolve("node" + node).resolve("storage/line") + "\n"
-                + "checkpoint.interval.ops = " + Math.max(4, KEYS / 4) + "\n"
+                + "checkpoint.interval.ops = " + CHECKPOINT_INTERVAL + "\n"
                 + "start.mode = " + startMode + "\n");
     }
 
