@@ -96,9 +96,20 @@ public final class PartStateMachine implements StateMachine {
         return lastOp;
     }
 
+    /**
+     * The encoding is written into one array of exactly its size: for a large part (hundreds of MiB) a growing
+     * buffer held up to three times the state at once (the doubled buffer, the old one, then the copy
+     * {@code toByteArray} makes) and spent as long copying as encoding, on the replica's event loop.
+     */
     @Override
     public byte[] snapshot() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long size = 12;
+        for (Map.Entry<String, Value> e : data.entrySet()) {
+            byte[] raw = e.getValue().rawBytes();
+            size += 2 + e.getKey().getBytes(StandardCharsets.UTF_8).length + (raw == null ? 17 : 13 + raw.length);
+        }
+        if (size > Integer.MAX_VALUE - 64) throw new IllegalStateException("part state of " + size + " bytes does not fit one snapshot");
+        ExactOutput out = new ExactOutput((int) size);
         ByteBuffer header = ByteBuffer.allocate(12).putLong(lastOp).putInt(data.size());
         out.write(header.array(), 0, 12);
         for (Map.Entry<String, Value> e : data.entrySet()) { // sorted: equal states give equal bytes
@@ -108,7 +119,19 @@ public final class PartStateMachine implements StateMachine {
             out.write(k, 0, k.length);
             PartCommand.writeValue(out, e.getValue());
         }
-        return out.toByteArray();
+        return out.exact();
+    }
+
+    /** A byte stream into an array of a size known in advance, handed out without a copy. */
+    private static final class ExactOutput extends ByteArrayOutputStream {
+        ExactOutput(int size) {
+            super(size);
+        }
+
+        byte[] exact() {
+            if (count != buf.length) throw new IllegalStateException("snapshot of " + count + " bytes, " + buf.length + " expected");
+            return buf;
+        }
     }
 
     @Override

@@ -47,6 +47,8 @@ final class Inbound {
         long incarnation;
         final HashMap<Long, Pending> pending = new HashMap<>();
         long pendingBytes;
+        /** Message ids up to this one (modulo 2^32) gave way to newer messages; their late fragments are dropped. */
+        long gaveWayThrough = -1;
 
         Peer(int id, InetSocketAddress address, int windowSize) {
             this.id = id;
@@ -144,6 +146,7 @@ final class Inbound {
                 peer.retiredNext = (peer.retiredNext + 1) % RETIRED_INCARNATIONS;
                 abandonAll(peer);
             }
+            peer.gaveWayThrough = -1; // message ids start over with the new incarnation
             peer.incarnation = h.incarnation;
             peer.window.reset();
         }
@@ -165,10 +168,28 @@ final class Inbound {
         Long id = h.messageId;
         Pending p = peer.pending.get(id);
         if (p == null) {
+            if (peer.gaveWayThrough >= 0 && !newer(id, peer.gaveWayThrough)) {
+                return Counter.REASSEMBLY_OVERFLOW; // a late fragment of a message that gave way: it cannot complete
+            }
             long charge = (long) h.totalLength + PENDING_OVERHEAD_BYTES + 8L * ((h.fragmentCount + 63) >>> 6);
-            if (peer.pendingBytes + charge > settings.reassemblyBytesPerPeer()
+            // Over a bound: the sender's oldest incomplete messages older than this one give way. The sender writes a
+            // message's fragments one after another, so one still incomplete when a newer one starts has most likely
+            // lost a datagram; keeping it would drop everything the sender sends until the reassembly timeout. Only
+            // this sender's messages give way, so one peer cannot push out another's.
+            while (peer.pendingBytes + charge > settings.reassemblyBytesPerPeer()
                     || pendingBytes + charge > settings.reassemblyBytesMax()) {
-                return Counter.REASSEMBLY_OVERFLOW;
+                Long oldest = oldestOlderThan(peer, id);
+                if (oldest == null) {
+                    return Counter.REASSEMBLY_OVERFLOW;
+                }
+                release(peer, oldest, peer.pending.get(oldest));
+                if (peer.gaveWayThrough < 0 || newer(oldest, peer.gaveWayThrough)) {
+                    peer.gaveWayThrough = oldest;
+                }
+                counters.add(Counter.REASSEMBLY_OVERFLOW);
+            }
+            if (peer.gaveWayThrough >= 0 && ((id - peer.gaveWayThrough) & 0xFFFF_FFFFL) > 0x4000_0000L) {
+                peer.gaveWayThrough = -1; // long past: forget it before the ids wrap around to it
             }
             p = new Pending(part, h.fragmentCount, h.totalLength, now + timeoutNanos, charge);
             peer.pending.put(id, p);
@@ -191,6 +212,23 @@ final class Inbound {
         }
         release(peer, id, p);
         return deliver(receiver, peer.id, p.data);
+    }
+
+    /** Whether message id {@code a} was sent after {@code b} (ids count up modulo 2^32). */
+    static boolean newer(long a, long b) {
+        long d = (a - b) & 0xFFFF_FFFFL;
+        return d != 0 && d < 0x8000_0000L;
+    }
+
+    /** The id of the peer's incomplete message sent first among those sent before {@code id}, or null. */
+    private static Long oldestOlderThan(Peer peer, long id) {
+        Long oldest = null;
+        for (Long candidate : peer.pending.keySet()) {
+            if (newer(id, candidate) && (oldest == null || newer(oldest, candidate))) {
+                oldest = candidate;
+            }
+        }
+        return oldest;
     }
 
     private Counter deliver(Receiver receiver, int from, byte[] message) {

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * @param messageBytesMax          largest message accepted by send and by reassembly
  * @param dscp                     DiffServ code point for IP_TOS (0 to 63)
  * @param sendBufferBytes          SO_SNDBUF, 0 for the OS default
- * @param receiveBufferBytes       SO_RCVBUF, 0 for the OS default
+ * @param receiveBufferBytes       SO_RCVBUF asked for (default {@link #DEFAULT_RECEIVE_BUFFER_BYTES}), 0 for the OS default
  * @param replayWindow             sequence numbers remembered per sender, a multiple of 64
  * @param reassemblyTimeoutMillis  how long an incomplete message is kept
  * @param reassemblyBytesMax       bytes held by incomplete messages, all senders together
@@ -72,6 +72,13 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
 
     static final int DEFAULT_DATAGRAM_BYTES_MAX = 1400;
     static final int DEFAULT_MESSAGE_BYTES_MAX = 1024 * 1024;
+    /**
+     * SO_RCVBUF asked for unless configured: room for a few of the largest messages. A message travels as a burst of
+     * fragments; with the OS default (208 KiB on Linux) one message of the default limit does not fit, so any pause of
+     * the receiver thread (a GC, a busy core) loses it whole, and state transfer, which sends such messages one after
+     * another, keeps losing them. Linux caps the size at net.core.rmem_max.
+     */
+    static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
     static final int DEFAULT_REPLAY_WINDOW = 1024;
     static final int DEFAULT_REASSEMBLY_TIMEOUT_MS = 2000;
     static final long DEFAULT_REASSEMBLY_BYTES_MAX = 8L * 1024 * 1024;
@@ -173,7 +180,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
         int dscp = (int) integer(properties, DSCP, 0L, 0, 63, "an integer from 0 to 63 (e.g. 46 for EF)");
         int sendBuffer = (int) integer(properties, SEND_BUFFER_BYTES, 0L, 0, 64L * 1024 * 1024,
                 "0 (the OS default) or a size in bytes up to 67108864");
-        int receiveBuffer = (int) integer(properties, RECEIVE_BUFFER_BYTES, 0L, 0, 64L * 1024 * 1024,
+        int receiveBuffer = (int) integer(properties, RECEIVE_BUFFER_BYTES, (long) DEFAULT_RECEIVE_BUFFER_BYTES, 0, 64L * 1024 * 1024,
                 "0 (the OS default) or a size in bytes up to 67108864");
         long window = integer(properties, REPLAY_WINDOW, (long) DEFAULT_REPLAY_WINDOW, 64, 65536,
                 "a multiple of 64 from 64 to 65536");

@@ -66,6 +66,8 @@ final class UdpTransport implements Transport, AutoCloseable {
     private final Thread senderThread;
     private final Thread receiverThread;
     private final String socketReport;
+    /** SO_RCVBUF as the OS granted it. */
+    private final int receiveBufferBytes;
     private volatile boolean running = true;
     private volatile boolean closed;
 
@@ -116,6 +118,7 @@ final class UdpTransport implements Transport, AutoCloseable {
             ch.configureBlocking(false);
             sel = Selector.open();
             ch.register(sel, SelectionKey.OP_READ);
+            this.receiveBufferBytes = ch.getOption(StandardSocketOptions.SO_RCVBUF);
             this.socketReport = "bound to " + show((InetSocketAddress) ch.getLocalAddress()) + ", SO_SNDBUF "
                     + ch.getOption(StandardSocketOptions.SO_SNDBUF) + ", SO_RCVBUF "
                     + ch.getOption(StandardSocketOptions.SO_RCVBUF) + ", " + tos;
@@ -159,6 +162,12 @@ final class UdpTransport implements Transport, AutoCloseable {
         receiverThread.start();
         log.info("UDP transport started: " + settings.describe() + "; " + socketReport + "; incarnation "
                 + Long.toHexString(incarnation));
+        if (receiveBufferBytes < settings.messageBytesMax()) {
+            log.warn("SO_RCVBUF is " + receiveBufferBytes + " bytes, less than one message of message.bytes.max ("
+                    + settings.messageBytesMax() + "): a burst of fragments overflows it whenever the receiver thread "
+                    + "pauses, and the whole message is lost (large state transfers may then never complete). Raise "
+                    + "socket.receive.buffer.bytes and the OS limit (Linux: sysctl net.core.rmem_max), or lower message.bytes.max");
+        }
         return this;
     }
 

@@ -95,9 +95,10 @@ public final class UdpTransportComponent {
                 + "default.")
         int socket_send_buffer_bytes() default 0;
 
-        @AttributeDefinition(name = "Socket receive buffer", description = "SO_RCVBUF in bytes; 0 keeps the OS "
-                + "default. Raise it if the kernel drops datagrams under bursts.")
-        int socket_receive_buffer_bytes() default 0;
+        @AttributeDefinition(name = "Socket receive buffer", description = "SO_RCVBUF in bytes asked of the OS "
+                + "(Linux caps it at net.core.rmem_max); 0 keeps the OS default. It should hold a few of the largest "
+                + "messages: a message arrives as a burst of fragments, and one that overflows the buffer is lost whole.")
+        int socket_receive_buffer_bytes() default Settings.DEFAULT_RECEIVE_BUFFER_BYTES;
 
         @AttributeDefinition(name = "Replay window", description = "Sequence numbers remembered per sender "
                 + "(a multiple of 64, 64 to 65536); older ones are dropped as replay.")

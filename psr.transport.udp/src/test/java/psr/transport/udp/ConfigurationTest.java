@@ -54,6 +54,17 @@ class ConfigurationTest {
         assertEquals(1024, s.replayWindow());
     }
 
+    /** The receive buffer asked for by default holds a few of the largest messages; 0 still keeps the OS default. */
+    @Test
+    void theDefaultReceiveBufferHoldsSeveralLargestMessages() {
+        Settings s = Settings.parse(cfg());
+        assertEquals(4 * 1024 * 1024, s.receiveBufferBytes());
+        assertTrue(s.receiveBufferBytes() >= 4L * s.messageBytesMax(), "room for four messages of the default limit");
+        Map<String, Object> p = cfg();
+        p.put("socket.receive.buffer.bytes", "0");
+        assertEquals(0, Settings.parse(p).receiveBufferBytes());
+    }
+
     @Test
     void typedValuesAndArraysParse() {
         Map<String, Object> p = cfg();

@@ -332,6 +332,56 @@ class UdpTransportTest {
         assertArrayEquals(m, inbox.take().message());
     }
 
+    /**
+     * A message that lost a fragment must not block its sender's later messages until it times out. The sender
+     * writes a message's fragments one after another, so once fragments of a newer message arrive, an older one
+     * still incomplete has lost a datagram: when the per-peer bound is full, the oldest incomplete message of that
+     * sender gives way (counted once as reassembly_overflow). Before, every later message was dropped for the whole
+     * reassembly timeout: with large state transfer messages (hundreds of fragments) and a socket buffer smaller
+     * than one of them, a few losses stopped a replica's catch-up for seconds at a time, again and again.
+     */
+    @Test
+    void aMessageThatLostAFragmentGivesWayToTheSendersNewerMessages() throws Exception {
+        int[] ports = freePorts(3);
+        Map<String, Object> cfg = config(1, ports);
+        cfg.put(Settings.MESSAGE_BYTES_MAX, 10_000);
+        cfg.put(Settings.REASSEMBLY_BYTES_PER_PEER, 30_000);
+        cfg.put(Settings.REASSEMBLY_BYTES_MAX, 50_000);
+        cfg.put(Settings.REASSEMBLY_TIMEOUT_MS, 600_000); // nothing expires during the test
+        UdpTransport node1 = keep(start(cfg));
+        Inbox inbox = new Inbox();
+        node1.register("p", inbox);
+        Forger node3 = keep(new Forger(ports[2]));
+        long seq = 0;
+
+        // Messages 1 to 4 each lose all but their first fragment; the bound holds two of them.
+        for (int id = 1; id <= 4; id++) {
+            node3.send(Forger.fragment(KEY1, CLUSTER, 3, 1, 1, ++seq, "p", id, 0, 10, 10_000, new byte[1000]), ports[0]);
+        }
+        await(() -> node1.counter(Counter.RECEIVED_DATAGRAMS) == 4, "four fragments");
+        assertTrue(node1.pendingReassemblyBytes() <= 30_000, "per-peer bound");
+
+        // Complete messages 5 to 9 after them: each is delivered, whole, though the bound was full.
+        for (int id = 5; id <= 9; id++) {
+            byte[] m = random(10_000, id);
+            for (int i = 0; i < 10; i++) {
+                byte[] piece = java.util.Arrays.copyOfRange(m, Wire.fragmentOffset(10_000, 10, i),
+                        Wire.fragmentOffset(10_000, 10, i) + Wire.fragmentLength(10_000, 10, i));
+                node3.send(Forger.fragment(KEY1, CLUSTER, 3, 1, 1, ++seq, "p", id, i, 10, 10_000, piece), ports[0]);
+            }
+            assertArrayEquals(m, inbox.take().message(), "message " + id);
+        }
+        // Messages 1, 2 and 3 gave way (each counted once); message 4 is still held, as the bound had room for it.
+        assertEquals(3, node1.counter(Counter.REASSEMBLY_OVERFLOW), "each damaged message counted once when it gave way");
+        long held = 10_000 + Inbound.PENDING_OVERHEAD_BYTES + 8;
+        assertEquals(held, node1.pendingReassemblyBytes());
+
+        // A late fragment of a message that gave way is dropped: it cannot complete, and must not push out newer ones.
+        node3.send(Forger.fragment(KEY1, CLUSTER, 3, 1, 1, ++seq, "p", 2, 1, 10, 10_000, new byte[1000]), ports[0]);
+        await(() -> node1.counter(Counter.REASSEMBLY_OVERFLOW) == 4, "late fragment of a message that gave way dropped");
+        assertEquals(held, node1.pendingReassemblyBytes());
+    }
+
     @Test
     void sendNeverThrowsAndCountsWhatItDrops() throws Exception {
         int[] ports = freePorts(2);
