@@ -76,6 +76,9 @@ class ExampleApplicationIT {
             assertTrue(log.contains("part tank node " + newPrimary + ": peer node " + tankPrimary + " lost"), log);
             assertTrue(log.contains("part tank node " + newPrimary + ": became primary of view "), log);
             assertTrue(log.contains("the part had no normal view here for "), log);
+            System.out.println("ExampleApplicationIT: the failover in node " + newPrimary + "'s psr.log:");
+            log.lines().filter(l -> l.contains("part tank node " + newPrimary + ":") && !l.contains("peer node " + newPrimary))
+                    .forEach(l -> System.out.println("  " + l));
         }
     }
 
