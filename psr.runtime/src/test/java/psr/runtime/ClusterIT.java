@@ -166,7 +166,7 @@ class ClusterIT {
         }
     }
 
-    private static final Pattern STATUS = Pattern.compile("part=line node=(\\d+) role=(\\w+) view=(\\d+) primary=(\\d+) qc=(\\w+) op=(\\d+) commit=(\\d+)");
+    private static final Pattern STATUS = Pattern.compile("part=line node=(\\d+) role=(\\w+) view=(\\d+) primary=(-?\\d+) qc=(\\w+) op=(\\d+) commit=(\\d+)");
 
     private Matcher status(int node) throws Exception {
         return ask(node, "psr:status -1 line", Pattern.compile(STATUS.pattern() + "|no part 'line'"));
