@@ -81,6 +81,8 @@ public final class PartRuntime implements PartState {
     private final DurableStorageProvider storageProvider;
     private final Log log;
     private final ReplicaEventLog eventLog;
+    /** Since when {@link #cannotCommitNow()} has said why nothing can commit here (-1: it has not). Loop thread. */
+    private long cannotCommitSinceTick = -1;
     private final MessageCodec codec;
     private final psr.consensus.core.ReplicaConfig replicaConfig;
     /** The largest command (encoded operation) accepted: a quarter of the message budget. */
@@ -529,12 +531,22 @@ public final class PartRuntime implements PartState {
 
     /**
      * Why this replica knows that nothing submitted here can commit now, or null when it might. A write or linearizable
-     * read that was never sent then fails at once with the reason, rather than after {@code request.timeout.ms}. Not in
-     * the first election timeout after the start, while the links are still being measured.
+     * read that was never sent then fails at once with the reason, rather than after {@code request.timeout.ms}. The
+     * replica "knows" once the condition has held for an election timeout (the time after which a primary abdicates):
+     * a lost pong or a pause of this process must not fail writes that a moment later would commit.
      */
     private String cannotCommit() {
+        String why = cannotCommitNow();
+        if (why == null) {
+            cannotCommitSinceTick = -1;
+            return null;
+        }
+        if (cannotCommitSinceTick < 0) cannotCommitSinceTick = ticks;
+        return ticks - cannotCommitSinceTick >= settings.ticks(settings.electionTimeoutMs()) ? why : null;
+    }
+
+    private String cannotCommitNow() {
         Replica r = replica;
-        if (ticks < settings.ticks(settings.electionTimeoutMs())) return null;
         String here = "node " + settings.node();
         if (r.status() == Status.RECOVERING) return here + " cannot commit: " + r.refusal();
         if (r.quorumConnected()) return null;
@@ -797,6 +809,7 @@ public final class PartRuntime implements PartState {
         if (stopped) return;
         ticks++;
         handle(replica.tick());
+        cannotCommit(); // keeps the time since which nothing can commit here current, requests or not
         checkRequests();
         checkTransfers();
         runDueTasks();
