@@ -48,6 +48,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
     static final String BIND_PORT = "bind.port";
     static final String PEERS = "peers";
     static final String KEYS = "keys";
+    static final String KEYS_FILE = "keys.file";
     static final String DATAGRAM_BYTES_MAX = "datagram.bytes.max";
     static final String MESSAGE_BYTES_MAX = "message.bytes.max";
     static final String DSCP = "dscp";
@@ -164,7 +165,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
             throw new BadSetting(PEERS, properties.get(PEERS), "it names no node other than this one (" + nodeId
                     + "); expected entries id=host:port for the other nodes");
         }
-        List<Key> keys = keys(properties.get(KEYS));
+        List<Key> keys = keys(keysValue(properties));
 
         int datagram = (int) integer(properties, DATAGRAM_BYTES_MAX, (long) DEFAULT_DATAGRAM_BYTES_MAX,
                 DATAGRAM_BYTES_MIN, UDP_PAYLOAD_MAX, "an integer from " + DATAGRAM_BYTES_MIN + " to " + UDP_PAYLOAD_MAX);
@@ -284,6 +285,47 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
             }
         }
         return peers;
+    }
+
+    /**
+     * The key entries: from {@code keys}, or read from the file {@code keys.file} names (one entry per line or
+     * comma-separated, {@code #} comments), which must be readable by its owner only. A file keeps the keys out of
+     * the configuration, where {@code scr:info} and ConfigAdmin tools print them.
+     */
+    private static Object keysValue(Map<String, ?> properties) {
+        Object inline = properties.get(KEYS);
+        Object file = properties.get(KEYS_FILE);
+        boolean hasInline = !list(inline).isEmpty();
+        String path = file == null ? "" : String.valueOf(file instanceof String[] a && a.length > 0 ? a[0] : file).trim();
+        if (hasInline && !path.isEmpty()) {
+            throw new BadSetting(KEYS_FILE, path, "either keys or keys.file, not both (keys is set too)");
+        }
+        if (path.isEmpty()) return inline;
+        java.nio.file.Path keyFile = java.nio.file.Path.of(path);
+        if (!keyFile.isAbsolute()) throw new BadSetting(KEYS_FILE, path, "an absolute path of a file with the key entries");
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = java.nio.file.Files.getPosixFilePermissions(keyFile);
+            for (java.nio.file.attribute.PosixFilePermission p : mode) {
+                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+                    throw new BadSetting(KEYS_FILE, path, "a file only its owner may read: it is "
+                            + java.nio.file.attribute.PosixFilePermissions.toString(mode) + " (chmod 600 " + path + ")");
+                }
+            }
+        } catch (UnsupportedOperationException e) {
+            // no POSIX permissions here (e.g. a VxWorks dosFs volume): the device's access control applies
+        } catch (java.io.IOException e) {
+            throw new BadSetting(KEYS_FILE, path, "a readable file with the key entries (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        try {
+            List<String> entries = new ArrayList<>();
+            for (String line : java.nio.file.Files.readAllLines(keyFile, StandardCharsets.UTF_8)) {
+                String entry = line.strip();
+                if (!entry.isEmpty() && !entry.startsWith("#")) entries.add(entry);
+            }
+            return entries.toArray(new String[0]);
+        } catch (java.io.IOException e) {
+            throw new BadSetting(KEYS_FILE, path, "a readable file with the key entries (" + e.getMessage() + ")");
+        }
     }
 
     private static List<Key> keys(Object value) {

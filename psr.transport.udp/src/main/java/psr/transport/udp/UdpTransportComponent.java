@@ -74,8 +74,14 @@ public final class UdpTransportComponent {
 
         @AttributeDefinition(name = "Keys", description = "One or two cluster keys as id=hex:KEY or "
                 + "id=base64:KEY (id 0 to 255, key 16 to 64 bytes). The first signs what this node sends; "
-                + "datagrams signed with any listed key are accepted. Two keys only while rotating.")
+                + "datagrams signed with any listed key are accepted. Two keys only while rotating. Prefer keys.file:"
+                + " keys given here are shown by every tool that prints configurations.", required = false)
         String[] keys();
+
+        @AttributeDefinition(name = "Keys file", description = "Absolute path of a file, readable by its owner only"
+                + " (mode 600), holding the key entries (id=hex:KEY or id=base64:KEY, one per line, # comments); instead"
+                + " of keys.", required = false)
+        String keys_file();
 
         @AttributeDefinition(name = "Largest datagram", description = "Largest UDP payload sent, in bytes, "
                 + "header and tag included (256 to 65507). 1400 fits a 1500-byte Ethernet MTU with room to "

@@ -54,6 +54,30 @@ class ConfigurationTest {
         assertEquals(1024, s.replayWindow());
     }
 
+    @Test
+    void keysMayComeFromAFileOnlyItsOwnerMayRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("cluster.keys");
+        java.nio.file.Files.writeString(file, "# rotated 2026-12\n" + TestNet.KEY1 + "\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Map<String, Object> p = cfg();
+        p.remove("keys");
+        p.put("keys.file", file.toString());
+        Settings s = Settings.parse(p);
+        assertEquals(Settings.parse(cfg()).keys().get(0).id(), s.keys().get(0).id());
+        assertEquals(32, s.keys().get(0).secret().length);
+
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.parse(p));
+        assertEquals("property keys.file = '" + file + "' is not allowed: a file only its owner may read: it is rw-r--r-- (chmod 600 "
+                + file + ")", e.getMessage());
+        assertFalse(e.getMessage().contains(TestNet.KEY1.substring(TestNet.KEY1.indexOf(':') + 1)), "no key material in the message");
+
+        Map<String, Object> both = cfg();
+        both.put("keys.file", file.toString());
+        e = assertThrows(IllegalArgumentException.class, () -> Settings.parse(both));
+        assertTrue(e.getMessage().contains("either keys or keys.file, not both"), e.getMessage());
+    }
+
     /** The receive buffer asked for by default holds a few of the largest messages; 0 still keeps the OS default. */
     @Test
     void theDefaultReceiveBufferHoldsSeveralLargestMessages() {
