@@ -104,8 +104,14 @@ class RuntimeIT {
         // Replacing the jar updates the bundle in place.
         dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle", "1.0.1"));
         node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UPDATED");
-        node.command("lb");
-        node.await("\\|Active +\\| +\\d+\\|PSR drop-in test bundle \\(1\\.0\\.1\\)");
+        // After UPDATED the bundle is started again a moment later: ask until lb shows it active.
+        long activeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Pattern updatedActive = Pattern.compile("\\|Active +\\| +\\d+\\|PSR drop-in test bundle \\(1\\.0\\.1\\)");
+        while (!updatedActive.matcher(node.output()).find()) {
+            assertTrue(System.nanoTime() < activeBy, "the updated bundle never showed as active:\n" + node.output());
+            node.command("lb");
+            Thread.sleep(300);
+        }
         Files.delete(deploy.resolve("dropin.jar"));
         node.await(Pattern.quote("[psr.test.dropin/") + "\\d+\\] BundleEvent UNINSTALLED");
 
@@ -178,6 +184,41 @@ class RuntimeIT {
         }
         node.command("psr:status -1 boiler");
         node.await("no part 'boiler' running on this node: it is configured but WAITING: waiting for transport matching \\(psr.node=9\\)");
+        node.command("stop 0");
+        assertEquals(0, node.exitCode(), node.output());
+    }
+
+    @Test
+    void theShellTakesNegativeNumbersAndDashKeysAsValuesAndDoesCompareAndSet() throws Exception {
+        Path data = temp.resolve("shell");
+        Path deploy = data.resolve("deploy");
+        Files.createDirectories(deploy);
+        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
+                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\nkeys = 1=hex:" + Controllers.KEY + "\n");
+        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1\nstorage.directory = "
+                + data.resolve("storage/boiler") + "\n");
+        Node node = start(List.of("--data", data.toString()));
+        node.await("PSR runtime started: ");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!node.output().contains("committed at op")) {
+            assertTrue(System.nanoTime() < deadline, "no commit:\n" + node.output());
+            node.command("psr:put boiler offset int32 -1");
+            Thread.sleep(300);
+        }
+        node.command("psr:get -1 boiler offset");
+        node.await("key=offset type=int32 value=-1 ");
+        node.command("psr:put boiler -l string \"two words\"");
+        node.await("committed at op \\d+");
+        node.command("psr:get -1 boiler -l");
+        node.await("key=-l type=string value=\"two words\" ");
+        node.command("psr:cas boiler offset int32 -1 5");
+        node.await("committed at op \\d+ in view 0\\s");
+        node.command("psr:cas boiler offset int32 -1 6");
+        node.await("not applied \\(the key did not hold the expected value\\)");
+        node.command("psr:cas -1 -a boiler fresh bool true");
+        node.await("committed op=\\d+ view=0 applied=true");
+        node.command("psr:get -1 boiler offset");
+        node.await("key=offset type=int32 value=5 ");
         node.command("stop 0");
         assertEquals(0, node.exitCode(), node.output());
     }

@@ -43,7 +43,7 @@ import psr.api.state.ValueType;
 @Component(service = PsrCommands.class, property = {"osgi.command.scope=psr",
         "osgi.command.function=parts", "osgi.command.function=status", "osgi.command.function=get",
         "osgi.command.function=put", "osgi.command.function=delete", "osgi.command.function=watch",
-        "osgi.command.function=transport", "osgi.command.function=transfer"})
+        "osgi.command.function=transport", "osgi.command.function=transfer", "osgi.command.function=cas"})
 public final class PsrCommands {
 
     private static final long WAIT_SECONDS = 10;
@@ -193,15 +193,36 @@ public final class PsrCommands {
     public String put(String... args) throws Exception {
         Args a = new Args(args, 4, 4, "psr:put part key type value   (type: bool int32 int64 float double string bytes)");
         PartState p = part(a.positional.get(0));
-        ValueType type;
-        try {
-            type = ValueType.valueOf(a.positional.get(2).toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown type '" + a.positional.get(2) + "': expected bool, int32, int64, float, double, string or bytes");
-        }
-        Value value = Value.parse(type, a.positional.get(3), System.currentTimeMillis());
+        Value value = Value.parse(type(a.positional.get(2)), a.positional.get(3), System.currentTimeMillis());
         OperationResult r = await(p.submit(Operation.put(a.positional.get(1), value)).toCompletableFuture());
         return (a.oneLine ? "committed op=" + r.opNumber() + " view=" + r.view() : "committed at op " + r.opNumber() + " in view " + r.view());
+    }
+
+    /**
+     * psr:cas [-1] part key type expected new — compare-and-set: writes {@code new} only if the key holds {@code expected};
+     * psr:cas -a part key type new — only if the key is absent.
+     */
+    public String cas(String... args) throws Exception {
+        String usage = "psr:cas [-1] part key type expected new   or   psr:cas [-1] -a part key type new   (-a: only if absent)";
+        Args a = new Args(args, 4, 5, usage);
+        if (a.positional.size() != (a.absent ? 4 : 5)) throw new IllegalArgumentException("usage: " + usage);
+        PartState p = part(a.positional.get(0));
+        ValueType type = type(a.positional.get(2));
+        long now = System.currentTimeMillis();
+        Value expected = a.absent ? null : Value.parse(type, a.positional.get(3), now);
+        Value next = Value.parse(type, a.positional.get(a.absent ? 3 : 4), now);
+        OperationResult r = await(p.submit(Operation.compareAndSet(a.positional.get(1), expected, next)).toCompletableFuture());
+        if (a.oneLine) return "committed op=" + r.opNumber() + " view=" + r.view() + " applied=" + r.applied();
+        return (r.applied() ? "committed at op " : "not applied (the key did not hold " + (a.absent ? "nothing" : "the expected value")
+                + "); decided at op ") + r.opNumber() + " in view " + r.view();
+    }
+
+    private static ValueType type(String text) {
+        try {
+            return ValueType.valueOf(text.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown type '" + text + "': expected bool, int32, int64, float, double, string or bytes");
+        }
     }
 
     /** psr:transfer part node — maintenance switch-over: the primary (here) hands the part to the replica on node. */
@@ -243,11 +264,10 @@ public final class PsrCommands {
                 if (c == null) break;
                 for (KeyChange k : c.changes()) {
                     seen++;
-                    if (a.oneLine) {
-                        System.out.printf("op=%d view=%d key=%s value=%s%n", c.opNumber(), c.view(), k.key(), k.newValue() == null ? "(deleted)" : k.newValue());
-                    } else {
-                        System.out.printf("op %-8d view %-4d %s = %s%n", c.opNumber(), c.view(), k.key(), k.newValue() == null ? "(deleted)" : k.newValue());
-                    }
+                    // The same value format as psr:get, after the op and view.
+                    String what = k.newValue() == null ? (a.oneLine ? "key=" + k.key() + " deleted=true" : k.key() + " (deleted)")
+                            : line(a, k.key(), k.newValue());
+                    System.out.printf(a.oneLine ? "op=%d view=%d %s%n" : "op %-8d view %-4d %s%n", c.opNumber(), c.view(), what);
                     System.out.flush();
                 }
             }
@@ -269,8 +289,14 @@ public final class PsrCommands {
         throw new IllegalArgumentException("no part '" + name + "' on this node; parts here: " + (parts.isEmpty() ? "none" : String.join(", ", parts.keySet())));
     }
 
+    /** A value for scripts: strings in double quotes with \\ and " escaped (so spaces and '=' cannot split a field), the rest as text. */
+    static String scriptText(Value v) {
+        if (v.type() != ValueType.STRING) return v.text();
+        return "\"" + v.asString().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
     private static String line(Args a, String key, Value v) {
-        return a.oneLine ? "key=" + key + " type=" + v.type().name().toLowerCase() + " value=" + v.text() + " timestamp=" + v.timestamp()
+        return a.oneLine ? "key=" + key + " type=" + v.type().name().toLowerCase() + " value=" + scriptText(v) + " timestamp=" + v.timestamp()
                 : String.format("%-32s %-7s %s%s", key, v.type().name().toLowerCase(), v.text(), v.timestamp() != 0 ? "  (" + java.time.Instant.ofEpochMilli(v.timestamp()) + ")" : "");
     }
 
@@ -290,11 +316,23 @@ public final class PsrCommands {
         boolean local;
         final List<String> positional = new ArrayList<>();
 
+        boolean absent;
+
+        /**
+         * Options are taken only before the first positional argument (and not after {@code --}), so values and keys
+         * such as {@code -1} and {@code -l} are positional where they stand: {@code psr:put boiler offset int32 -1}.
+         */
         Args(String[] args, int min, int max, String usage) {
+            boolean options = true;
             for (String s : args == null ? new String[0] : args) {
-                if (s.equals("-1")) oneLine = true;
-                else if (s.equals("-l") || s.equals("--local")) local = true;
-                else positional.add(s);
+                if (options && s.equals("--")) options = false;
+                else if (options && s.equals("-1")) oneLine = true;
+                else if (options && (s.equals("-l") || s.equals("--local"))) local = true;
+                else if (options && (s.equals("-a") || s.equals("--absent"))) absent = true;
+                else {
+                    options = false;
+                    positional.add(s);
+                }
             }
             if (positional.size() < min || positional.size() > max) throw new IllegalArgumentException("usage: " + usage);
         }
