@@ -38,6 +38,10 @@ import psr.api.transport.Transport;
  * checked and the replica started, so a bad configuration leaves no service behind, only one error naming
  * the property, its value and what is allowed.
  */
+// PartState is registered by hand (after the replica started), so DS does not declare it: say it, for resolvers and for
+// bundles that require the service (bnd generates such requirements from @Reference).
+@org.osgi.annotation.bundle.Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=psr.api.state.PartState",
+        uses = PartState.class)
 @Component(name = PartComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {}, immediate = true)
 @Designate(ocd = PartComponent.Config.class, factory = true)
 public final class PartComponent {
