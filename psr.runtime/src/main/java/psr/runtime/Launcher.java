@@ -157,13 +157,14 @@ public final class Launcher {
         try {
             framework.start();
             BundleContext context = framework.getBundleContext();
+            ConsoleSignals.install(context, () -> stop(framework), log);
             List<Bundle> bundles = installEmbedded(context);
             int active = startAll(bundles, context, options, log);
             log.launcher(LogLevel.AUDIT, "PSR runtime started: " + active + " of " + bundles.size()
                     + " embedded bundles active; deploy folder " + options.deploy);
             if (options.shell) {
                 log.launcher(LogLevel.AUDIT, "Gogo shell on this console (no network port): try lb, scr:list, help; "
-                        + "'stop 0' or Ctrl-D stops the runtime");
+                        + "'stop 0', Ctrl-D or Ctrl-C stops the runtime (Ctrl-C during psr:watch ends the watch)");
             }
             FrameworkEvent event = framework.waitForStop(0);
             log.launcher(LogLevel.AUDIT, "PSR runtime stopped (" + describe(event) + ")");

@@ -223,6 +223,39 @@ class RuntimeIT {
         assertEquals(0, node.exitCode(), node.output());
     }
 
+    @Test
+    void ctrlCEndsAWatchNotTheControllerAndSigtermStopsCleanlyWithExitZero() throws Exception {
+        Path data = temp.resolve("signals");
+        Path deploy = data.resolve("deploy");
+        Files.createDirectories(deploy);
+        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
+                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\nkeys = 1=hex:" + Controllers.KEY + "\n");
+        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1\nstorage.directory = "
+                + data.resolve("storage/boiler") + "\n");
+        Node node = start(List.of("--data", data.toString()));
+        node.await("PSR runtime started: ");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!node.output().contains("PRIMARY")) {
+            assertTrue(System.nanoTime() < deadline, "part never up:\n" + node.output());
+            node.command("psr:parts");
+            Thread.sleep(300);
+        }
+        node.command("psr:watch boiler 100 120");
+        node.await("watching part boiler on this node: until 100 changed key\\(s\\) or 120 s");
+        signal(node, "INT");
+        node.await("0 change\\(s\\) \\(watch ended by Ctrl-C\\)");
+        node.command("psr:put boiler after int32 1");
+        node.await("committed at op \\d+");
+        signal(node, "TERM");
+        assertEquals(Launcher.EXIT_OK, node.exitCode(), node.output());
+        assertTrue(node.output().contains("PSR runtime stopped (stopped)"), node.output());
+    }
+
+    private static void signal(Node node, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(node.process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
+    }
+
     private static byte[] bundle(String symbolicName, String name, String version) throws IOException {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();

@@ -252,11 +252,21 @@ public final class PsrCommands {
         part(name);
         int count = a.positional.size() > 1 ? Integer.parseInt(a.positional.get(1)) : 10;
         int seconds = a.positional.size() > 2 ? Integer.parseInt(a.positional.get(2)) : 60;
+        if (!a.oneLine) {
+            System.out.println("watching part " + name + " on this node: until " + count + " changed key(s) or " + seconds
+                    + " s (psr:watch part [count] [seconds]); Ctrl-C ends it");
+        }
         BlockingQueue<Change> queue = new LinkedBlockingQueue<>();
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("psr.part", name);
         ServiceRegistration<ChangeListener> reg = context.registerService(ChangeListener.class, queue::add, props);
+        // Ctrl-C at the console ends this watch, not the controller (the launcher runs hooks carrying this property).
+        Thread watching = Thread.currentThread();
+        Dictionary<String, Object> hookProps = new Hashtable<>();
+        hookProps.put("psr.console.interrupt", "true");
+        ServiceRegistration<Runnable> interruptHook = context.registerService(Runnable.class, watching::interrupt, hookProps);
         int seen = 0;
+        boolean interrupted = false;
         try {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (seen < count) {
@@ -271,10 +281,14 @@ public final class PsrCommands {
                     System.out.flush();
                 }
             }
+        } catch (InterruptedException e) {
+            interrupted = true;
         } finally {
+            interruptHook.unregister();
             reg.unregister();
+            Thread.interrupted(); // a late interrupt must not hit the shell's next command
         }
-        return seen + " change(s)";
+        return seen + " change(s)" + (interrupted ? " (watch ended by Ctrl-C)" : "");
     }
 
     private PartState part(String name) {
