@@ -80,6 +80,7 @@ public final class Launcher {
             out.println(Options.USAGE);
             return EXIT_OK;
         }
+        if (options.exec != null) return ExecClient.run(options.data, options.exec, out, err);
 
         out.println("PSR runtime " + version());
         out.println("  data directory : " + options.data);
@@ -152,12 +153,18 @@ public final class Launcher {
             return EXIT_FAILED;
         }
 
+        CommandSocket commands = null;
         Thread stopOnSignal = new Thread(() -> stop(framework), "psr-shutdown");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
         try {
             framework.start();
             BundleContext context = framework.getBundleContext();
             ConsoleSignals.install(context, () -> stop(framework), log);
+            try {
+                commands = new CommandSocket(context, options.data, log);
+            } catch (IOException | RuntimeException e) {
+                log.launcher(LogLevel.WARN, "no command socket for --exec (" + e + "); the console shell still works");
+            }
             List<Bundle> bundles = installEmbedded(context);
             int active = startAll(bundles, context, options, log);
             log.launcher(LogLevel.AUDIT, "PSR runtime started: " + active + " of " + bundles.size()
@@ -174,6 +181,7 @@ public final class Launcher {
             stop(framework);
             return EXIT_FAILED;
         } finally {
+            if (commands != null) commands.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopOnSignal);
             } catch (IllegalStateException e) {

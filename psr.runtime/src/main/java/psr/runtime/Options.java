@@ -46,6 +46,9 @@ final class Options {
             "                     framework properties; command-line options override it",
             "  --log-level LEVEL  ERROR, WARN, INFO (default), DEBUG or TRACE; console and DIR/logs/psr.log",
             "  --no-shell         no interactive shell (for running as a service with no console)",
+            "  --exec COMMAND     run one shell command in the runtime already running on --data DIR (over its",
+            "                     socket DIR/run/psr.sock), print the answer and exit: 0 done, 1 failed (certainly",
+            "                     not done), 4 outcome unknown (may or may not have committed), 5 no runtime there",
             "  --help             print this and exit",
             "",
             "Relative paths are resolved against the current directory; paths in a --config file against",
@@ -56,11 +59,14 @@ final class Options {
     final String logLevel;
     final boolean shell;
     final Path configFile;
+    /** The command of {@code --exec}, or null when this process runs a controller. */
+    final String exec;
     /** Framework properties from the properties file and -D system properties, in that precedence. */
     final Map<String, String> frameworkProperties;
 
     private Options(Path data, Path deploy, String logLevel, boolean shell, Path configFile,
-            Map<String, String> frameworkProperties) {
+            Map<String, String> frameworkProperties, String exec) {
+        this.exec = exec;
         this.data = data;
         this.deploy = deploy;
         this.logLevel = logLevel;
@@ -82,6 +88,7 @@ final class Options {
     static Options parse(String[] args, Properties system, Path workingDirectory) throws UsageException {
         Map<String, String> cli = new LinkedHashMap<>();
         Path configFile = null;
+        String exec = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -89,6 +96,10 @@ final class Options {
                     return null;
                 }
                 case "--no-shell" -> cli.put(SHELL, "false");
+                case "--exec" -> {
+                    if (i + 1 >= args.length || args[i + 1].isBlank()) throw new UsageException("option --exec needs a command");
+                    exec = args[++i];
+                }
                 case "--data", "--deploy", "--config", "--log-level" -> {
                     if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                         throw new UsageException("option " + arg + " needs a value");
@@ -157,7 +168,7 @@ final class Options {
         if (!shellValue.equals("true") && !shellValue.equals("false")) {
             throw new UsageException(SHELL + " = '" + shellValue + "' must be true or false");
         }
-        return new Options(data, deploy, level, Boolean.parseBoolean(shellValue), configFile, framework);
+        return new Options(data, deploy, level, Boolean.parseBoolean(shellValue), configFile, framework, exec);
     }
 
     private static Properties load(Path file) throws UsageException {

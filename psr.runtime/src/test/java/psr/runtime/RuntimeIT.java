@@ -219,6 +219,22 @@ class RuntimeIT {
         node.await("committed op=\\d+ view=0 applied=true");
         node.command("psr:get -1 boiler offset");
         node.await("key=offset type=int32 value=5 ");
+
+        // Scripts reach the running controller through its command socket, without its console.
+        Exec got = exec(data, "psr:get -1 boiler offset");
+        assertEquals(0, got.code, got.toString());
+        assertTrue(got.out.contains("key=offset type=int32 value=5 "), got.toString());
+        Exec put = exec(data, "psr:put boiler offset int32 -7");
+        assertEquals(0, put.code, put.toString());
+        assertTrue(put.out.startsWith("committed at op "), put.toString());
+        Exec bad = exec(data, "psr:put boiler offset int33 1");
+        assertEquals(1, bad.code, bad.toString());
+        assertTrue(bad.err.contains("unknown type 'int33'"), bad.toString());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("run/psr.sock"))));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("run"))));
+        Exec none = exec(temp.resolve("nobody-here"), "psr:parts");
+        assertEquals(5, none.code, none.toString());
+        assertTrue(none.err.contains("no PSR runtime answers on"), none.toString());
         node.command("stop 0");
         assertEquals(0, node.exitCode(), node.output());
     }
@@ -249,6 +265,18 @@ class RuntimeIT {
         signal(node, "TERM");
         assertEquals(Launcher.EXIT_OK, node.exitCode(), node.output());
         assertTrue(node.output().contains("PSR runtime stopped (stopped)"), node.output());
+    }
+
+    record Exec(int code, String out, String err) {}
+
+    /** java -jar psr-runtime.jar --data DIR --exec COMMAND, as a script runs it. */
+    private static Exec exec(Path data, String command) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toAbsolutePath().toString(), "--data", data.toString(), "--exec", command).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "--exec did not end");
+        return new Exec(p.exitValue(), out, err);
     }
 
     private static void signal(Node node, String signal) throws Exception {
