@@ -26,6 +26,8 @@ class ExampleApplicationIT {
     static final Path EXAMPLE_JAR = Path.of(System.getProperty("psr.example.jar",
             "../psr.example.tank/target/psr.example.tank-0.1.0-SNAPSHOT.jar"));
     /** The cycle counter PSR commits with each cycle of the task (quoted: Gogo would expand {@code $task}). */
+    static final Path CONSENSUS_JAR = Path.of(System.getProperty("psr.consensus.jar",
+            "../psr.consensus/target/psr.consensus-0.1.0-SNAPSHOT.jar"));
     static final String CYCLE = "'$task/tank-control/cycle'";
 
     @TempDir
@@ -75,11 +77,39 @@ class ExampleApplicationIT {
             // The failover left its trace in the new primary's log, in node ids.
             assertTrue(log.contains("part tank node " + newPrimary + ": peer node " + tankPrimary + " lost"), log);
             assertTrue(log.contains("part tank node " + newPrimary + ": became primary of view "), log);
-            assertTrue(log.contains("the part had no normal view here for "), log);
+            assertTrue(log.contains("; no primary here for "), log);
+            printFailover(log, newPrimary);
+
+            // Update the consensus bundle on the tank's primary while the control loop runs: the primary hands the
+            // part over first (a switch-over), the other controllers go on committing, the updated node's replicas
+            // restart from their disks and rejoin.
+            int updated = c.awaitPrimary("tank", 10_000);
+            long cycleAtUpdate = awaitCycleAbove(c, updated, rejoinedCycle);
+            String bundleId = c.ask(updated, "lb -s", java.util.regex.Pattern.compile("(\\d+)\\|Active\\s*\\|\\s*\\d+\\|psr\\.consensus\\s")).group(1);
+            assertTrue(Files.isRegularFile(CONSENSUS_JAR), "the consensus bundle to update from: " + CONSENSUS_JAR.toAbsolutePath());
+            c.ask(updated, "update " + bundleId + " " + CONSENSUS_JAR.toAbsolutePath().toUri(),
+                    java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("[psr.consensus/" + bundleId + "] BundleEvent STARTED")));
+            int afterUpdate = c.awaitPrimary("tank", 10_000);
+            long cycleAfterUpdate = awaitCycleAbove(c, afterUpdate, cycleAtUpdate);
+            c.awaitPart(updated, "tank");
+            String updatedLog = Files.readString(c.logFile(updated));
+            assertTrue(updatedLog.contains("part tank node " + updated + ": stopping; handed the part over to node "), updatedLog);
+            long rejoinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!"BACKUP".equals(c.status(updated, "tank").group(1))) {
+                assertTrue(System.nanoTime() < rejoinBy, "node " + updated + " did not rejoin tank after the update: " + c.tail(updated));
+                Thread.sleep(100);
+            }
+            awaitCycleAbove(c, updated, cycleAfterUpdate);
+            System.out.printf("ExampleApplicationIT: psr.consensus (bundle %s) updated on tank primary node %d at cycle >= %d: node %d took"
+                    + " over by hand-over and went on to cycle %d; node %d rejoined%n", bundleId, updated, cycleAtUpdate, afterUpdate,
+                    cycleAfterUpdate, updated);
+        }
+    }
+
+    private static void printFailover(String log, int newPrimary) {
             System.out.println("ExampleApplicationIT: the failover in node " + newPrimary + "'s psr.log:");
             log.lines().filter(l -> l.contains("part tank node " + newPrimary + ":") && !l.contains("peer node " + newPrimary))
                     .forEach(l -> System.out.println("  " + l));
-        }
     }
 
     /** Waits until the node's replica of tank has a cycle counter above {@code floor}; returns it. */

@@ -94,8 +94,11 @@ public final class Replica {
 
     // View change.
     private long viewChangeDeadlineTick;
-    /** When this replica last left normal status (-1: it has not since it started), for the events' durations. */
-    private long leftNormalTick = -1;
+    /**
+     * The last tick this replica was in touch with a serving primary: it served as one, or as a backup heard its
+     * primary (-1: not since it started). The events say from it how long the part had no primary here.
+     */
+    private long lastPrimaryContactTick = -1;
     /** Which peers were connected at the last heartbeat, for the connectivity events. */
     private final boolean[] peerConnected;
     /** DoViewChange messages for the current view, by sender; only at the new primary. */
@@ -209,7 +212,7 @@ public final class Replica {
             if (r.isPrimary()) r.becomePrimary();
         } else {
             r.status = Status.VIEW_CHANGE;
-            r.leftNormalTick = 0; // restarted inside a view change: it has not been normal since it started
+            r.lastPrimaryContactTick = -1; // restarted inside a view change: no primary since it started
             r.viewChangeDeadlineTick = r.randomizedDeadline(config.viewChangeTimeoutTicks());
         }
         r.applyCommitted();
@@ -712,6 +715,7 @@ public final class Replica {
             effects.events.add(wasAbdicated ? new ReplicaEvent.ServingAgain(view) : new ReplicaEvent.Abdicated(view));
         }
         if (!serving) return; // abdicated
+        lastPrimaryContactTick = now;
         if (handoverTarget >= 0) {
             if (now > handoverDeadlineTick) {
                 effects.events.add(new ReplicaEvent.Handover(view, handoverTarget, "abandoned"));
@@ -777,7 +781,6 @@ public final class Replica {
     private void enterViewChange(long newView, String reason) {
         if (newView <= view) throw new InvariantViolation(self, view, log.lastOp(), "view change to old view " + newView);
         if (status == Status.RECOVERING) throw new InvariantViolation(self, view, log.lastOp(), "view change while recovering");
-        if (status == Status.NORMAL) leftNormalTick = now;
         effects.events.add(new ReplicaEvent.ViewChangeStarted(newView, view, config.primaryOf(newView), reason));
         view = newView;
         status = Status.VIEW_CHANGE;
@@ -929,7 +932,7 @@ public final class Replica {
         status = Status.NORMAL;
         viewChangesCompleted++;
         effects.persist.add(new Effects.SaveViewState(view, lastNormalView));
-        effects.events.add(new ReplicaEvent.BecamePrimary(view, log.lastOp(), commit, leftNormalTick < 0 ? -1 : now - leftNormalTick));
+        effects.events.add(new ReplicaEvent.BecamePrimary(view, log.lastOp(), commit, withoutPrimaryTicks()));
         becomePrimary();
     }
 
@@ -994,7 +997,7 @@ public final class Replica {
         status = Status.NORMAL;
         if (!wasNormalHere) {
             effects.events.add(new ReplicaEvent.BecameBackup(newView, config.primaryOf(newView), log.lastOp(),
-                    leftNormalTick < 0 ? -1 : now - leftNormalTick, recovered));
+                    withoutPrimaryTicks(), recovered));
         }
         catchUpView = -1;
         election.enteredNormal();
@@ -1455,8 +1458,13 @@ public final class Replica {
         return entries.isEmpty() || entries.get(0).parent() == checksum;
     }
 
+    private long withoutPrimaryTicks() {
+        return lastPrimaryContactTick < 0 ? -1 : now - lastPrimaryContactTick;
+    }
+
     private void heardPrimary() {
         lastHeardPrimaryTick = now;
+        lastPrimaryContactTick = now;
         resetElectionDeadline();
     }
 

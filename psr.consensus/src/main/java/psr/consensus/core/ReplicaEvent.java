@@ -16,11 +16,15 @@ public sealed interface ReplicaEvent {
      */
     record PrimarySilent(long view, int primary, long silentTicks, boolean quorumConnected) implements ReplicaEvent {}
 
-    /** View {@code view} started with this replica as primary; it had not been normal for {@code ticksWithoutNormal} (-1: unknown). */
-    record BecamePrimary(long view, long op, long commit, long ticksWithoutNormal) implements ReplicaEvent {}
+    /**
+     * View {@code view} started with this replica as primary. {@code ticksWithoutPrimary}: how long this replica had
+     * been without a serving primary (since it last heard one, or served as one), -1 when it has not had one since it
+     * started: about how long the part could not commit, as seen from here.
+     */
+    record BecamePrimary(long view, long op, long commit, long ticksWithoutPrimary) implements ReplicaEvent {}
 
     /** This replica is a backup of {@code view} (led by {@code primary}); {@code recovered}: it came out of recovery. */
-    record BecameBackup(long view, int primary, long op, long ticksWithoutNormal, boolean recovered) implements ReplicaEvent {}
+    record BecameBackup(long view, int primary, long op, long ticksWithoutPrimary, boolean recovered) implements ReplicaEvent {}
 
     /** The primary stopped serving: not quorum-connected for an election timeout. */
     record Abdicated(long view) implements ReplicaEvent {}

@@ -181,6 +181,7 @@ public final class PartComponent {
         } catch (IllegalStateException e) {
             // already gone with the bundle
         }
+        runtime.handOverBeforeStop(); // a planned stop: a switch-over, not a failover, where a peer can take over
         runtime.stop();
     }
 }

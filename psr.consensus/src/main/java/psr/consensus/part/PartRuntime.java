@@ -264,6 +264,34 @@ public final class PartRuntime implements PartState {
         log.info("part " + settings.part() + " on node " + settings.node() + " of " + settings.replicas() + ": " + how);
     }
 
+    /**
+     * A planned stop (the consensus bundle updated, the controller shut down): when this replica is the serving primary
+     * and a peer is connected, it hands the part over first (leadership transfer, at most two election timeouts), so
+     * the part's clients and the plant see a switch-over rather than a failover. Blocks the caller for that long at most.
+     */
+    public void handOverBeforeStop() {
+        PartStatus s = status;
+        if (stopped || s == null || s.role() != Role.PRIMARY) return;
+        int target = -1;
+        for (PeerStatus peer : s.peers()) {
+            if (peer.connected()) {
+                target = peer.node();
+                break;
+            }
+        }
+        if (target < 0) return;
+        try {
+            int leader = transferPrimary(target).toCompletableFuture().get(2L * settings.electionTimeoutMs() + 1000, TimeUnit.MILLISECONDS);
+            log.info("part " + settings.part() + " node " + settings.node() + ": stopping; handed the part over to node " + leader + " first");
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("part " + settings.part() + " node " + settings.node() + ": stopping as primary without a hand-over: " + e.getCause().getMessage());
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("part " + settings.part() + " node " + settings.node() + ": stopping as primary; the hand-over to node " + target + " did not finish in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops the replica. Durable state stays; callers still waiting get a {@link StateException}. */
     public void stop() {
         if (stopped) return;

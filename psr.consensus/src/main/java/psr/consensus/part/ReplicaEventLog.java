@@ -45,10 +45,10 @@ final class ReplicaEventLog {
                     + (e.quorumConnected() ? "; campaigning" : "; not campaigning: this node is not quorum-connected"));
         } else if (event instanceof BecamePrimary e) {
             return new Line(false, who + "became primary of view " + e.view() + " (op " + e.op() + ", commit " + e.commit() + ")"
-                    + withoutNormal(e.ticksWithoutNormal()));
+                    + withoutPrimary(e.ticksWithoutPrimary()));
         } else if (event instanceof BecameBackup e) {
             return new Line(false, who + (e.recovered() ? "recovered: " : "") + "backup of view " + e.view() + " led by node "
-                    + nodeOf(e.primary()) + " (op " + e.op() + ")" + withoutNormal(e.ticksWithoutNormal()));
+                    + nodeOf(e.primary()) + " (op " + e.op() + ")" + withoutPrimary(e.ticksWithoutPrimary()));
         } else if (event instanceof Abdicated e) {
             return new Line(true, who + "abdicated as primary of view " + e.view() + ": not quorum-connected for an election timeout; not serving");
         } else if (event instanceof ServingAgain e) {
@@ -79,7 +79,7 @@ final class ReplicaEventLog {
         return ticks * tickMs + " ms";
     }
 
-    private String withoutNormal(long ticks) {
-        return ticks < 0 ? "" : "; the part had no normal view here for " + ms(ticks);
+    private String withoutPrimary(long ticks) {
+        return ticks < 0 ? "" : "; no primary here for " + ms(ticks) + " before";
     }
 }

@@ -324,4 +324,21 @@ class PartRuntimeTest {
         start(2, true); // the rightful owner still starts from it, with its data
         await("node 2 caught up", () -> localSize(nodes[2]) == 1);
     }
+
+    @Test
+    void aPrimaryStoppedOnPurposeHandsThePartOverFirst() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP && nodes[3].status().role() == Role.BACKUP);
+        get(nodes[1].submit(Operation.put("k", Value.ofInt64(1))));
+        await("node 1 connected to its peers", () -> nodes[1].status().peers().stream().allMatch(psr.api.state.PeerStatus::connected));
+        long start = System.nanoTime();
+        nodes[1].handOverBeforeStop();
+        nodes[1].stop();
+        nodes[1] = null;
+        int successor = primaryNode();
+        assertTrue(successor == 2 || successor == 3, "a successor leads as soon as the old primary stopped: " + successor);
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1500, "within the election timeout's bound");
+        assertTrue(logged.stream().anyMatch(l -> l.contains("node 1: stopping; handed the part over to node " + successor + " first")), logged.toString());
+        assertEquals(1, get(nodes[successor].read("k", ReadConsistency.LINEARIZABLE)).orElseThrow().asInt64());
+    }
 }

@@ -24,7 +24,7 @@ class ReplicaEventLogTest {
                 log.line(new ReplicaEvent.ViewChangeStarted(4, 3, 1, "candidate: a quorum granted the pre-vote")).text());
         ReplicaEventLog.Line became = log.line(new ReplicaEvent.BecamePrimary(4, 120, 118, 71));
         assertFalse(became.warn());
-        assertEquals("part boiler node 12: became primary of view 4 (op 120, commit 118); the part had no normal view here for 710 ms", became.text());
+        assertEquals("part boiler node 12: became primary of view 4 (op 120, commit 118); no primary here for 710 ms before", became.text());
         assertEquals("part boiler node 12: backup of view 5 led by node 13 (op 130)",
                 log.line(new ReplicaEvent.BecameBackup(5, 2, 130, -1, false)).text());
         assertEquals("part boiler node 12: peer node 13 lost (no ping round trip within the window)",
