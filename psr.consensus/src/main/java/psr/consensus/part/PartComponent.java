@@ -115,6 +115,7 @@ public final class PartComponent {
             @Reference(name = "transport") Transport transport,
             @Reference(name = "eventLoops") EventLoops loops,
             @Reference(name = "storage") DurableStorageProvider storage,
+            @Reference(name = "watchdogs", cardinality = ReferenceCardinality.OPTIONAL) psr.api.osal.Watchdogs watchdogs,
             @Reference(service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
         PartSettings settings;
@@ -138,6 +139,7 @@ public final class PartComponent {
             runtime.stop();
             throw new ComponentException("part " + settings.part() + ": cannot start: " + e.getMessage(), e);
         }
+        if (watchdogs != null) runtime.watchWith(watchdogs);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("psr.part", settings.part());
         props.put("psr.node", settings.node());

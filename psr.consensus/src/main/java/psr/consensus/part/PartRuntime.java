@@ -81,6 +81,8 @@ public final class PartRuntime implements PartState {
     private final DurableStorageProvider storageProvider;
     private final Log log;
     private final ReplicaEventLog eventLog;
+    /** Kicked every tick when the node has a watchdog service (see {@link #watchWith}). */
+    private volatile psr.api.osal.Watchdogs.Watchdog watchdog;
     /** Since when {@link #cannotCommitNow()} has said why nothing can commit here (-1: it has not). Loop thread. */
     private long cannotCommitSinceTick = -1;
     private final MessageCodec codec;
@@ -292,12 +294,27 @@ public final class PartRuntime implements PartState {
         }
     }
 
+    /**
+     * Watches the replica's event loop with {@code watchdogs} (optional; call after {@link #start}): each tick kicks it,
+     * and a loop that runs no tick for {@code max(1 s, election timeout)} (a stuck or very long task, a large checkpoint)
+     * is reported once per stall, because then the replica answers nobody and its peers will hold a view change.
+     */
+    public void watchWith(psr.api.osal.Watchdogs watchdogs) {
+        long timeoutMs = Math.max(1000, settings.electionTimeoutMs());
+        watchdog = watchdogs.start("psr-" + settings.part(), timeoutMs, TimeUnit.MILLISECONDS,
+                () -> log.warn("part " + settings.part() + " node " + settings.node() + ": the replica's event loop ran no tick for "
+                        + timeoutMs + " ms (a long task on it, e.g. a checkpoint of a large state, or a stuck one); its peers"
+                        + " stop hearing it"));
+    }
+
     /** Stops the replica. Durable state stays; callers still waiting get a {@link StateException}. */
     public void stop() {
         if (stopped) return;
         stopped = true;
         if (registration != null) registration.close();
         if (tickTimer != null) tickTimer.cancel();
+        psr.api.osal.Watchdogs.Watchdog w = watchdog;
+        if (w != null) w.close();
         CompletableFuture<Void> drained = new CompletableFuture<>();
         if (loop != null) {
             loop.execute(() -> {
@@ -834,6 +851,8 @@ public final class PartRuntime implements PartState {
     // Ticks (loop thread).
 
     private void onTick() {
+        psr.api.osal.Watchdogs.Watchdog w = watchdog;
+        if (w != null) w.kick();
         if (stopped) return;
         ticks++;
         handle(replica.tick());

@@ -341,4 +341,27 @@ class PartRuntimeTest {
         assertTrue(logged.stream().anyMatch(l -> l.contains("node 1: stopping; handed the part over to node " + successor + " first")), logged.toString());
         assertEquals(1, get(nodes[successor].read("k", ReadConsistency.LINEARIZABLE)).orElseThrow().asInt64());
     }
+
+    @Test
+    void theReplicaLoopKicksItsWatchdogEveryTickAndClosesItOnStop() throws Exception {
+        java.util.concurrent.atomic.AtomicLong kicks = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        String[] started = new String[1];
+        psr.api.osal.Watchdogs watchdogs = (name, timeout, unit, action) -> {
+            started[0] = name + " " + unit.toMillis(timeout) + " ms";
+            return new psr.api.osal.Watchdogs.Watchdog() {
+                @Override public void kick() { kicks.incrementAndGet(); }
+                @Override public boolean expired() { return false; }
+                @Override public long expiries() { return 0; }
+                @Override public String name() { return name; }
+                @Override public void close() { closed.set(true); }
+            };
+        };
+        start(1, true).watchWith(watchdogs);
+        assertEquals("psr-boiler 1000 ms", started[0], "at least a second, or the election timeout when longer");
+        await("ticks kick the watchdog", () -> kicks.get() > 20);
+        nodes[1].stop();
+        assertTrue(closed.get());
+        nodes[1] = null;
+    }
 }
