@@ -207,10 +207,12 @@ class RuntimeIT {
         }
         node.command("psr:get -1 boiler offset");
         node.await("key=offset type=int32 value=-1 ");
-        node.command("psr:put boiler -l string \"two words\"");
+        node.command("psr:put -- boiler -l string \"two words\"");
         node.await("committed at op \\d+");
-        node.command("psr:get -1 boiler -l");
+        node.command("psr:get -1 -- boiler -l");
         node.await("key=-l type=string value=\"two words\" ");
+        node.command("psr:get boiler -l");
+        node.await("option -l must come before the part");
         node.command("psr:cas boiler offset int32 -1 5");
         node.await("committed at op \\d+ in view 0\\s");
         node.command("psr:cas boiler offset int32 -1 6");

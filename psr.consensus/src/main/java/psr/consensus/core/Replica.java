@@ -53,8 +53,12 @@ public final class Replica {
     private final ReplicaLog log = new ReplicaLog();
     /** The latest checkpoint: the log holds only the operations after it. Null until the first one. */
     private Checkpoint checkpoint;
-    /** The CRC-32C of {@link #crcOf}'s state, computed once per checkpoint for the chunks cut from it. */
-    private Checkpoint crcOf;
+    /**
+     * The CRC-32C of the state of the checkpoint at {@link #crcOp} with {@link #crcChecksum}, computed once per checkpoint
+     * for the chunks cut from it (kept by op and checksum, not by reference, so an old checkpoint's state is not kept alive).
+     */
+    private long crcOp = -1;
+    private long crcChecksum;
     private int crcOfState;
 
     // Volatile state.
@@ -99,6 +103,8 @@ public final class Replica {
      * primary (-1: not since it started). The events say from it how long the part had no primary here.
      */
     private long lastPrimaryContactTick = -1;
+    /** A PrimarySilent event was emitted since this backup last heard its primary. */
+    private boolean primarySilenceReported;
     /** Which peers were connected at the last heartbeat, for the connectivity events. */
     private final boolean[] peerConnected;
     /** DoViewChange messages for the current view, by sender; only at the new primary. */
@@ -750,7 +756,10 @@ public final class Replica {
     private void backupTimeouts() {
         election.backupTimeouts(); // e.g. a named successor of a leadership transfer campaigns again
         if (status == Status.NORMAL && now >= electionDeadlineTick) {
-            effects.events.add(new ReplicaEvent.PrimarySilent(view, config.primaryOf(view), now - lastHeardPrimaryTick, quorumConnected()));
+            if (!primarySilenceReported) { // once per silent period: a cut-off backup would repeat it every election timeout
+                primarySilenceReported = true;
+                effects.events.add(new ReplicaEvent.PrimarySilent(view, config.primaryOf(view), now - lastHeardPrimaryTick, quorumConnected()));
+            }
             election.campaign();
             resetElectionDeadline();
         }
@@ -969,9 +978,10 @@ public final class Replica {
 
     /** A GetState asking for the entries after {@code op}, naming the checkpoint we are assembling, if any. */
     private int checkpointCrc() {
-        if (crcOf != checkpoint) {
+        if (crcOp != checkpoint.op() || crcChecksum != checkpoint.checksum()) {
             crcOfState = CheckpointChunk.crc(checkpoint.state());
-            crcOf = checkpoint;
+            crcOp = checkpoint.op();
+            crcChecksum = checkpoint.checksum();
         }
         return crcOfState;
     }
@@ -1081,7 +1091,10 @@ public final class Replica {
         } else if (catchUpView >= newView && now - catchUpAskedTick < config.transferRetryTicks()) {
             return;
         }
-        if (catchUpView != newView) effects.events.add(new ReplicaEvent.StateTransferStarted(newView, source, commit));
+        if (catchUpView != newView) {
+            effects.events.add(new ReplicaEvent.StateTransferStarted(newView, source, commit));
+            catchUpSameSourceRetries = 0; // a new transfer: its retries start counting afresh
+        }
         catchUpView = newView;
         catchUpAskedTick = now;
         catchUpSource = source;
@@ -1463,6 +1476,7 @@ public final class Replica {
     }
 
     private void heardPrimary() {
+        primarySilenceReported = false;
         lastHeardPrimaryTick = now;
         lastPrimaryContactTick = now;
         resetElectionDeadline();

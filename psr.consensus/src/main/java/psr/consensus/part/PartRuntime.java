@@ -105,7 +105,9 @@ public final class PartRuntime implements PartState {
     private long ticks;
     private long replayUntilOp;
     private final Session[] sessions = new Session[SESSIONS];
-    private final ArrayList<Pending> waiting = new ArrayList<>();
+    private final java.util.ArrayDeque<Pending> waiting = new java.util.ArrayDeque<>();
+    /** True while {@link #drainWaiting} hands free sessions out: a request failed on the way must not start another round. */
+    private boolean draining;
     private final HashMap<RequestKey, Pending> pending = new HashMap<>();
     private final HashMap<RequestKey, Integer> forwardedFrom = new HashMap<>();
 
@@ -509,7 +511,7 @@ public final class PartRuntime implements PartState {
                 return;
             }
         }
-        waiting.add(p);
+        waiting.addLast(p);
     }
 
     private void assign(Session s, Pending p) {
@@ -630,8 +632,11 @@ public final class PartRuntime implements PartState {
             case NOT_PRIMARY -> {
                 p.lastProblem = "node " + fromNode + " is not the primary";
                 if (!settings.forwardWrites() && fromNode == settings.node()) {
-                    int hint = reply.primaryHint() >= 0 ? settings.replicas().get(reply.primaryHint()) : -1;
-                    fail(p, new NotPrimaryException(settings.part(), hint, "forward.writes is false"));
+                    // Our own replica took the request as primary and then stopped serving (deposed, abdicated): it is
+                    // in the log of some backups and may still commit. Not forwarding, we cannot follow it.
+                    fail(p, new OutcomeUnknownException("part " + settings.part() + ": node " + settings.node() + " stopped being the"
+                            + " primary after it took the operation (forward.writes is false, so it is not followed to the new"
+                            + " primary); it may or may not have committed"));
                 } else {
                     p.lastSentTick = Long.MIN_VALUE / 2; // retry on the next tick
                 }
@@ -656,11 +661,13 @@ public final class PartRuntime implements PartState {
     }
 
     private void complete(Pending p, Effects.Reply reply) {
+        if (p.future.isDone()) return; // answered already (e.g. failed at its deadline in the same pass)
         release(p);
         p.future.complete(reply);
     }
 
     private void fail(Pending p, StateException e) {
+        if (p.future.isDone()) return; // a second release would free a session another request now holds
         release(p);
         p.future.completeExceptionally(e);
     }
@@ -671,12 +678,33 @@ public final class PartRuntime implements PartState {
             return;
         }
         pending.remove(p.key());
-        Session s = p.session;
-        s.current = null;
-        if (!waiting.isEmpty()) {
-            Pending next = waiting.remove(0);
-            assign(s, next);
-            dispatch(next);
+        p.session.current = null;
+        drainWaiting();
+    }
+
+    /**
+     * Gives free sessions to waiting requests, in order, iteratively: dispatching one may fail it at once (this replica
+     * cannot commit), which frees its session again; recursing there would be as deep as the queue.
+     */
+    private void drainWaiting() {
+        if (draining) return;
+        draining = true;
+        try {
+            while (!waiting.isEmpty()) {
+                Session free = null;
+                for (Session s : sessions) {
+                    if (s.current == null) {
+                        free = s;
+                        break;
+                    }
+                }
+                if (free == null) return;
+                Pending next = waiting.pollFirst();
+                assign(free, next);
+                dispatch(next);
+            }
+        } finally {
+            draining = false;
         }
     }
 
@@ -701,8 +729,11 @@ public final class PartRuntime implements PartState {
         }
     }
 
+    /** Fails every request with {@code e}, or, for one that was sent (it may execute yet), with an unknown outcome. */
     private void failAll(StateException e) {
-        for (Pending p : new ArrayList<>(pending.values())) fail(p, e);
+        for (Pending p : new ArrayList<>(pending.values())) {
+            fail(p, p.everSent ? new OutcomeUnknownException(e.getMessage() + " after the operation was sent; it may or may not have committed") : e);
+        }
         for (Pending p : new ArrayList<>(waiting)) fail(p, e);
     }
 

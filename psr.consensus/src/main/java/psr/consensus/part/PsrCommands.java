@@ -191,7 +191,7 @@ public final class PsrCommands {
 
     /** psr:put part key type value — e.g. psr:put boiler setpoint double 71.5 */
     public String put(String... args) throws Exception {
-        Args a = new Args(args, 4, 4, "psr:put part key type value   (type: bool int32 int64 float double string bytes)");
+        Args a = new Args(args, 4, 4, "psr:put part key type value   (type: bool int32 int64 float double string bytes)", 3);
         PartState p = part(a.positional.get(0));
         Value value = Value.parse(type(a.positional.get(2)), a.positional.get(3), System.currentTimeMillis());
         OperationResult r = await(p.submit(Operation.put(a.positional.get(1), value)).toCompletableFuture());
@@ -204,7 +204,7 @@ public final class PsrCommands {
      */
     public String cas(String... args) throws Exception {
         String usage = "psr:cas [-1] part key type expected new   or   psr:cas [-1] -a part key type new   (-a: only if absent)";
-        Args a = new Args(args, 4, 5, usage);
+        Args a = new Args(args, 4, 5, usage, 3, 4);
         if (a.positional.size() != (a.absent ? 4 : 5)) throw new IllegalArgumentException("usage: " + usage);
         PartState p = part(a.positional.get(0));
         ValueType type = type(a.positional.get(2));
@@ -264,7 +264,9 @@ public final class PsrCommands {
         Thread watching = Thread.currentThread();
         Dictionary<String, Object> hookProps = new Hashtable<>();
         hookProps.put("psr.console.interrupt", "true");
-        ServiceRegistration<Runnable> interruptHook = context.registerService(Runnable.class, watching::interrupt, hookProps);
+        // Not for a watch run through the command socket (--exec): Ctrl-C at the console is not its user's.
+        ServiceRegistration<Runnable> interruptHook = watching.getName().startsWith("psr-exec") ? null
+                : context.registerService(Runnable.class, watching::interrupt, hookProps);
         int seen = 0;
         boolean interrupted = false;
         try {
@@ -284,7 +286,7 @@ public final class PsrCommands {
         } catch (InterruptedException e) {
             interrupted = true;
         } finally {
-            interruptHook.unregister();
+            if (interruptHook != null) interruptHook.unregister();
             reg.unregister();
             Thread.interrupted(); // a late interrupt must not hit the shell's next command
         }
@@ -332,19 +334,31 @@ public final class PsrCommands {
 
         boolean absent;
 
+        private static final List<String> OPTIONS = List.of("-1", "-l", "--local", "-a", "--absent");
+
         /**
-         * Options are taken only before the first positional argument (and not after {@code --}), so values and keys
-         * such as {@code -1} and {@code -l} are positional where they stand: {@code psr:put boiler offset int32 -1}.
+         * Options are taken only before the first positional argument (and not after {@code --}). After it, an
+         * option-like word is a value only in the positions {@code valueSlots} name (a value such as {@code -1} in
+         * {@code psr:put boiler offset int32 -1}); anywhere else it is refused, so that {@code psr:get boiler -l} cannot
+         * silently read a key "-l". A key that looks like an option is written after {@code --}.
          */
-        Args(String[] args, int min, int max, String usage) {
+        Args(String[] args, int min, int max, String usage, int... valueSlots) {
             boolean options = true;
+            boolean literal = false;
             for (String s : args == null ? new String[0] : args) {
-                if (options && s.equals("--")) options = false;
-                else if (options && s.equals("-1")) oneLine = true;
+                if (options && s.equals("--")) {
+                    options = false;
+                    literal = true;
+                } else if (options && s.equals("-1")) oneLine = true;
                 else if (options && (s.equals("-l") || s.equals("--local"))) local = true;
                 else if (options && (s.equals("-a") || s.equals("--absent"))) absent = true;
                 else {
                     options = false;
+                    int slot = positional.size();
+                    if (!literal && OPTIONS.contains(s) && java.util.Arrays.stream(valueSlots).noneMatch(v -> v == slot)) {
+                        throw new IllegalArgumentException("option " + s + " must come before the part (usage: " + usage
+                                + "); to use '" + s + "' as a key, write -- before the arguments");
+                    }
                     positional.add(s);
                 }
             }

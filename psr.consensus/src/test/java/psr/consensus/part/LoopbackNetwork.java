@@ -23,6 +23,7 @@ final class LoopbackNetwork {
         final int id;
         final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
         volatile boolean cut;
+        volatile boolean deaf;
         final AtomicLong sent = new AtomicLong();
 
         Node(int id) {
@@ -38,7 +39,7 @@ final class LoopbackNetwork {
             byte[] copy = message.clone();
             wire.execute(() -> {
                 Node to = nodes.get(toNode);
-                if (to == null || cut || to.cut) return;
+                if (to == null || cut || to.cut || to.deaf) return;
                 Receiver r = to.receivers.get(part);
                 if (r != null) r.receive(id, copy);
             });

@@ -286,6 +286,64 @@ class PartRuntimeTest {
     }
 
     @Test
+    void reviewManyQueuedWritesAtACutOffNodeAllFailWithoutBlowingTheStack() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[3].status().role() == Role.BACKUP);
+        network.node(3).cut = true;
+        List<CompletableFuture<OperationResult>> all = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) all.add(nodes[3].submit(Operation.put("k" + (i % 100), Value.ofInt64(i))).toCompletableFuture());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        int done = 0;
+        for (CompletableFuture<OperationResult> f : all) {
+            try {
+                f.get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                // expected: not committed / outcome unknown
+            } catch (java.util.concurrent.TimeoutException e) {
+                break;
+            }
+            done++;
+        }
+        synchronized (logged) { for (String l : logged) if (l.startsWith("ERROR")) System.out.println("LOGGED " + l.substring(0, Math.min(300, l.length()))); }
+        assertEquals(all.size(), done, "requests answered within 15 s");
+    }
+
+    @Test
+    void reviewNotPrimaryWithoutForwardingIsNotCertainlyNotCommitted() throws Exception {
+        startAll(false);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP && nodes[3].status().role() == Role.BACKUP);
+        get(nodes[1].submit(Operation.put("warm", Value.ofInt64(1)))); // the session is registered
+        network.node(1).deaf = true; // it still sends (Prepare reaches 2 and 3), hears nothing back
+        ExecutionException e = assertThrows(ExecutionException.class, () -> get(nodes[1].submit(Operation.put("x", Value.ofInt64(42)))));
+        System.out.println("REVIEW failure: " + e.getCause());
+        System.out.println("REVIEW status2 " + nodes[2].status() + " status3 " + nodes[3].status());
+        network.node(1).deaf = false;
+        await("a primary", () -> primaryNode() > 0);
+        Optional<Value> v = get(nodes[primaryNode()].read("x", ReadConsistency.LINEARIZABLE));
+        System.out.println("REVIEW x after: " + v);
+        assertFalse(v.isPresent() && !(e.getCause() instanceof psr.api.state.OutcomeUnknownException),
+                "a StateException promised 'not committed', yet x committed: " + e.getCause());
+    }
+
+    @Test
+    void reviewStopWithASentWriteSaysNotCommitted() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
+        get(nodes[1].submit(Operation.put("warm", Value.ofInt64(1))));
+        network.node(1).deaf = true;
+        CompletableFuture<OperationResult> f = nodes[1].submit(Operation.put("y", Value.ofInt64(7))).toCompletableFuture();
+        Thread.sleep(50); // Prepare reached 2 and 3
+        nodes[1].stop();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        network.node(1).deaf = false;
+        await("a new primary", () -> nodes[2].status().role() == Role.PRIMARY || nodes[3].status().role() == Role.PRIMARY);
+        Optional<Value> v = get(nodes[2].read("y", ReadConsistency.LINEARIZABLE));
+        System.out.println("REVIEW stop: " + e.getCause() + " y after: " + v);
+        assertFalse(v.isPresent() && !(e.getCause() instanceof psr.api.state.OutcomeUnknownException),
+                "a StateException promised 'not committed', yet y committed: " + e.getCause());
+    }
+
+    @Test
     void aTransferThatCannotBeDoneSaysWhyInNodeIds() throws Exception {
         startAll(true);
         await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
