@@ -46,6 +46,7 @@ final class Bridge implements PartPublisher.Host {
     private boolean woken; // guarded by signal
 
     private volatile boolean running = true;
+    private volatile boolean abandoned;
     private volatile boolean connected;
     private volatile String state = "starting";
     private volatile String connectedUri = "";
@@ -74,6 +75,22 @@ final class Bridge implements PartPublisher.Host {
     /** Publishes this node's status {@code offline}, disconnects and ends the bridge thread (waits up to a few seconds). */
     void stop() {
         running = false;
+        for (PartPublisher p : parts.values()) p.close();
+        wake();
+        try {
+            thread.join(settings.publishTimeoutMs + 2000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Ends the bridge as a process that dies would: the connection drops without a word (so the broker publishes the
+     * Will, {@code offline}) and nothing more is published. For crash tests; {@link #stop} is the orderly way.
+     */
+    void abandon() {
+        running = false;
+        abandoned = true;
         for (PartPublisher p : parts.values()) p.close();
         wake();
         try {
@@ -303,6 +320,16 @@ final class Bridge implements PartPublisher.Host {
         connected = false;
         state = "stopped";
         if (c == null) return;
+        if (abandoned) {
+            try {
+                c.disconnectForcibly(0, 500, false); // no DISCONNECT packet: the broker sees a dead client and sends the Will
+            } catch (MqttException e) {
+                // gone either way
+            }
+            closeQuietly(c);
+            client = null;
+            return;
+        }
         try {
             c.publish(topics.node(settings.node), OFFLINE, 1, true); // what the Will would say, said cleanly
             c.disconnect(1000);
