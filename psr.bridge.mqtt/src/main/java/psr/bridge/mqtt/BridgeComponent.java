@@ -106,7 +106,10 @@ public final class BridgeComponent {
     public BridgeComponent(Map<String, Object> properties, @Reference(service = LoggerFactory.class) Logger logger) {
         BridgeSettings settings;
         try {
-            settings = BridgeSettings.from(properties);
+            Map<String, Object> all = new java.util.HashMap<>(properties);
+            char[] password = SecretsPlugin.password(String.valueOf(properties.get("service.pid")));
+            if (password != null) all.put(BridgeSettings.PASSWORD, new String(password));
+            settings = BridgeSettings.from(all);
         } catch (IllegalArgumentException e) {
             throw new ComponentException("configuration " + properties.get("service.pid") + ": " + e.getMessage());
         }
