@@ -1,6 +1,11 @@
 package psr.bridge.mqtt;
 
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.Map;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 import org.osgi.service.component.ComponentException;
 import org.osgi.service.component.annotations.Activate;
@@ -24,10 +29,11 @@ import psr.api.state.PartState;
 /**
  * One MQTT bridge per factory configuration of {@value #PID}: publishes the parts this node has replicas of (all, or
  * those listed) while it is their serving primary. A bad value leaves the bridge inactive with one error naming the
- * property, its value and what is allowed. Deactivation (configuration removed, bundle stopped or updated) says
+ * property, its value and what is allowed, and no service (this class registers itself, for {@code psr:mqtt}, only once
+ * the configuration is good: SCR would leave a declared service registered while activation failed). Deactivation (configuration removed, bundle stopped or updated) says
  * {@code offline} on the node's status topic and disconnects.
  */
-@Component(name = BridgeComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = BridgeComponent.class, immediate = true)
+@Component(name = BridgeComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {}, immediate = true)
 @Designate(ocd = BridgeComponent.Config.class, factory = true)
 public final class BridgeComponent {
     public static final String PID = "psr.bridge.mqtt";
@@ -101,9 +107,10 @@ public final class BridgeComponent {
     }
 
     private final Bridge bridge;
+    private final ServiceRegistration<BridgeComponent> registration;
 
     @Activate
-    public BridgeComponent(Map<String, Object> properties, @Reference(service = LoggerFactory.class) Logger logger) {
+    public BridgeComponent(BundleContext context, Map<String, Object> properties, @Reference(service = LoggerFactory.class) Logger logger) {
         BridgeSettings settings;
         try {
             Map<String, Object> all = new java.util.HashMap<>(properties);
@@ -120,6 +127,9 @@ public final class BridgeComponent {
         });
         bridge.start();
         logger.info("MQTT bridge started: " + settings);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("psr.bridge", settings.clientId);
+        registration = context.registerService(BridgeComponent.class, this, props);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -137,6 +147,11 @@ public final class BridgeComponent {
 
     @Deactivate
     void deactivate() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
         bridge.stop();
     }
 }
