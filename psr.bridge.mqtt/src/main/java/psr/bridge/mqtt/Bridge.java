@@ -197,6 +197,10 @@ final class Bridge implements PartPublisher.Host {
             o.setConnectionTimeout(Math.max(1, (settings.connectTimeoutMs + 999) / 1000));
             o.setMaxInflight(Math.max(10, settings.queueCapacity > 1000 ? 1000 : settings.queueCapacity));
             o.setWill(topics.node(settings.node), OFFLINE, 1, true);
+            if (uri.startsWith("ssl://")) {
+                o.setSocketFactory(settings.tls);
+                o.setHttpsHostnameVerificationEnabled(settings.tlsHostnameCheck);
+            }
             if (!settings.username.isEmpty()) {
                 o.setUserName(settings.username);
                 o.setPassword(settings.password());

@@ -72,6 +72,18 @@ public final class BridgeComponent {
         @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, required = false)
         String _password();
 
+        @AttributeDefinition(name = "TLS CA file", description = "PEM file of the CA certificates to trust for ssl:// brokers (default: the JVM's trust store)", required = false)
+        String tls_ca_file();
+
+        @AttributeDefinition(name = "TLS client certificate", description = "PEM file of this client's certificate chain (with tls.key.file)", required = false)
+        String tls_cert_file();
+
+        @AttributeDefinition(name = "TLS client key", description = "PEM file of the client certificate's unencrypted PKCS#8 key; keep it readable by the PSR user only", required = false)
+        String tls_key_file();
+
+        @AttributeDefinition(name = "TLS host name check", description = "Check that the broker's certificate names the host of its URI")
+        boolean tls_hostname_check() default true;
+
         @AttributeDefinition(name = "Keep-alive (s)", description = "1 to 3600")
         int keepalive_s() default 10;
 
@@ -117,7 +129,7 @@ public final class BridgeComponent {
             char[] password = SecretsPlugin.password(String.valueOf(properties.get("service.pid")));
             if (password != null) all.put(BridgeSettings.PASSWORD, new String(password));
             settings = BridgeSettings.from(all);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ComponentException("configuration " + properties.get("service.pid") + ": " + e.getMessage());
         }
         bridge = new Bridge(settings, new BridgeLog() {

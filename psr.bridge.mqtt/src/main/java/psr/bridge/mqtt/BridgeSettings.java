@@ -36,6 +36,9 @@ final class BridgeSettings {
     final boolean commandsEnabled;
     final List<String> commandsAllow;
     final int commandsMaxBytes;
+    /** For ssl:// brokers; null when no broker URI is ssl://. */
+    final javax.net.ssl.SSLSocketFactory tls;
+    final boolean tlsHostnameCheck;
 
     /** A property with a value that is not allowed. */
     static final class BadSetting extends IllegalArgumentException {
@@ -83,6 +86,16 @@ final class BridgeSettings {
             throw new BadSetting("commands.allow", "", "at least one key or key prefix* when commands.enabled is true");
         }
         commandsMaxBytes = integer(p, "commands.max.bytes", 1024, 16, 1 << 20);
+        String ca = text(p, "tls.ca.file", ""), cert = text(p, "tls.cert.file", ""), key = text(p, "tls.key.file", "");
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw new BadSetting(cert.isEmpty() ? "tls.cert.file" : "tls.key.file", "", "both tls.cert.file and tls.key.file, or neither");
+        }
+        boolean ssl = brokerUris.stream().anyMatch(u -> u.startsWith("ssl://"));
+        if (!ssl && !(ca + cert).isEmpty()) {
+            throw new BadSetting("broker.uris", String.join(",", brokerUris), "ssl:// URIs when tls.ca.file or tls.cert.file is set");
+        }
+        tls = ssl ? Tls.socketFactory(ca, cert, key) : null;
+        tlsHostnameCheck = bool(p, "tls.hostname.check", true);
         String mode = text(p, "mode", "plain");
         if (!mode.equals("plain")) throw new BadSetting("mode", mode, "plain (Sparkplug B is not implemented yet)");
     }
@@ -192,6 +205,6 @@ final class BridgeSettings {
         return "cluster=" + cluster + " node=" + node + " parts=" + (parts.isEmpty() ? "*" : String.join(",", parts)) + " broker.uris="
                 + String.join(",", brokerUris) + " client.id=" + clientId + " prefix=" + prefix + " qos=" + qos
                 + (username.isEmpty() ? "" : " username=" + username + " password=" + (password.length > 0 ? "(set)" : "(none)"))
-                + " commands.enabled=" + commandsEnabled;
+                + " commands.enabled=" + commandsEnabled + (tls == null ? "" : " tls=on");
     }
 }

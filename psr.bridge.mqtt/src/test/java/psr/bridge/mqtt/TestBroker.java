@@ -101,8 +101,18 @@ abstract class TestBroker implements AutoCloseable {
      * and elsewhere says how to install it.
      */
     static final class Mosquitto extends TestBroker {
+        private final String extraConfiguration;
         private Process process;
         private Path dir;
+
+        Mosquitto() {
+            this("");
+        }
+
+        /** With more configuration lines, e.g. a TLS listener beside the plain one. */
+        Mosquitto(String extraConfiguration) {
+            this.extraConfiguration = extraConfiguration;
+        }
 
         static String executable() {
             for (String p : new String[] {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {
@@ -121,7 +131,8 @@ abstract class TestBroker implements AutoCloseable {
             }
             if (dir == null) dir = Files.createTempDirectory("mosquitto-test");
             Path conf = dir.resolve("mosquitto.conf");
-            Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n");
+            Files.writeString(conf, "per_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n"
+                    + "listener " + port + " 127.0.0.1\n" + extraConfiguration);
             process = new ProcessBuilder(exe, "-c", conf.toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
             try {
