@@ -9,8 +9,9 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -24,7 +25,8 @@ import psr.api.state.PartState;
  * <p>One bridge thread does everything that talks to the broker, in order: connecting (each broker URI in turn,
  * then an exponential back-off with jitter; Paho's own automatic reconnect stays off so that a reconnect always
  * passes through the republish), subscribing, the republish of a part that needs one, and publishing the queued
- * messages one at a time (so a slow broker slows the bridge thread, and the queues coalesce instead of growing).
+ * messages with at most {@code inflight.max} unacknowledged (so a slow broker slows the bridge thread, and the queues
+ * coalesce instead of growing).
  * Paho's callback thread only hands over: a lost connection, the retained topics a republish asks for, fences and
  * commands.
  */
@@ -53,7 +55,9 @@ final class Bridge implements PartPublisher.Host {
     private volatile String lastProblem = "";
     /** The retained topics a republish is collecting, or null. */
     private volatile RetainedScan scan;
-    private MqttClient client; // bridge thread only
+    private MqttAsyncClient client; // bridge thread only
+    /** Publications handed to Paho and not yet acknowledged, oldest first (bridge thread only). */
+    private final java.util.ArrayDeque<IMqttDeliveryToken> inflight = new java.util.ArrayDeque<>();
     private int nextUri;       // bridge thread only
     private int turn;          // bridge thread only: the part to look at first for the next message
 
@@ -185,17 +189,16 @@ final class Bridge implements PartPublisher.Host {
         String uri = settings.brokerUris.get(nextUri);
         nextUri = (nextUri + 1) % settings.brokerUris.size();
         state = "connecting to " + uri;
-        MqttClient c = null;
+        MqttAsyncClient c = null;
         try {
-            c = new MqttClient(uri, settings.clientId, new MemoryPersistence());
-            c.setTimeToWait(settings.publishTimeoutMs);
+            c = new MqttAsyncClient(uri, settings.clientId, new MemoryPersistence());
             c.setCallback(new Callback());
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(true); // everything is republished on connect, nothing needs to survive in the session
             o.setAutomaticReconnect(false);
             o.setKeepAliveInterval(settings.keepAliveS);
             o.setConnectionTimeout(Math.max(1, (settings.connectTimeoutMs + 999) / 1000));
-            o.setMaxInflight(Math.max(10, settings.queueCapacity > 1000 ? 1000 : settings.queueCapacity));
+            o.setMaxInflight(settings.inflightMax + 2); // the window, and room for a republish's marker and the status
             o.setWill(topics.node(settings.node), OFFLINE, 1, true);
             if (uri.startsWith("ssl://")) {
                 o.setSocketFactory(settings.tls);
@@ -205,8 +208,8 @@ final class Bridge implements PartPublisher.Host {
                 o.setUserName(settings.username);
                 o.setPassword(settings.password());
             }
-            c.connect(o);
-            c.publish(topics.node(settings.node), ONLINE, 1, true);
+            c.connect(o).waitForCompletion(settings.connectTimeoutMs + 1000L);
+            c.publish(topics.node(settings.node), ONLINE, 1, true).waitForCompletion(settings.publishTimeoutMs);
         } catch (MqttException | RuntimeException e) {
             counters.add("connect.failures");
             lastProblem = "cannot connect to " + uri + ": " + describe(e);
@@ -231,8 +234,8 @@ final class Bridge implements PartPublisher.Host {
     }
 
     private void subscribe(PartPublisher p) throws MqttException {
-        client.subscribe(topics.primary(p.part()), 1);
-        for (String filter : commandFilters(p.part())) client.subscribe(filter, 1);
+        await(client.subscribe(topics.primary(p.part()), 1));
+        for (String filter : commandFilters(p.part())) await(client.subscribe(filter, 1));
         p.subscribed = true;
     }
 
@@ -256,22 +259,39 @@ final class Bridge implements PartPublisher.Host {
         RetainedScan s = new RetainedScan(p.part(), topics, nonce);
         scan = s;
         try {
-            client.subscribe(filter, 1);
-            client.publish(topics.sync(p.part()), nonce.getBytes(StandardCharsets.US_ASCII), 1, false);
+            await(client.subscribe(filter, 1));
+            await(client.publish(topics.sync(p.part()), nonce.getBytes(StandardCharsets.US_ASCII), 1, false));
             if (!s.await(settings.syncTimeoutMs)) {
                 counters.add("sync.incomplete");
                 log.warn("part " + p.part() + ": the broker did not return the sync marker within sync.timeout.ms = " + settings.syncTimeoutMs
                         + " ms; keys it retains that were deleted meanwhile may stay until the next republish");
             }
-            if (!commandFilters(p.part()).contains(filter)) client.unsubscribe(filter);
+            if (!commandFilters(p.part()).contains(filter)) await(client.unsubscribe(filter));
         } finally {
             scan = null;
         }
         p.completeSync(s.keys(), view, settings.node);
     }
 
+    private void await(IMqttToken token) throws MqttException {
+        token.waitForCompletion(settings.publishTimeoutMs);
+    }
+
+    /**
+     * Waits while {@code inflight.max} publications are unacknowledged, so that a slow broker slows the bridge thread
+     * (and the queues coalesce) instead of Paho buffering without bound. A failed or overdue one is a lost connection.
+     */
+    private void throttle() throws MqttException {
+        while (!inflight.isEmpty() && (inflight.peekFirst().isComplete() || inflight.size() >= settings.inflightMax)) {
+            IMqttDeliveryToken t = inflight.pollFirst();
+            t.waitForCompletion(settings.publishTimeoutMs);
+            if (t.getException() != null) throw t.getException();
+        }
+    }
+
     /** Sends one message if one may go now; false when there was nothing. */
     private boolean publishNext() throws MqttException {
+        throttle();
         List<PartPublisher> all = new ArrayList<>(parts.values());
         for (int i = 0; i < all.size(); i++) {
             PartPublisher p = all.get((turn + i) % all.size()); // parts take turns: a busy one never starves the others
@@ -279,7 +299,7 @@ final class Bridge implements PartPublisher.Host {
             OutboundQueue.Message m = p.poll(allowed);
             if (m == null) continue;
             int qos = m.topic().endsWith("/" + Topics.PRIMARY) ? 1 : settings.qos;
-            client.publish(m.topic(), m.payload(), qos, true);
+            inflight.addLast(client.publish(m.topic(), m.payload(), qos, true));
             counters.add("published");
             if (m.republish()) counters.add(m.payload().length == 0 ? "cleared" : "republished");
             turn = (turn + i + 1) % all.size();
@@ -310,6 +330,7 @@ final class Bridge implements PartPublisher.Host {
     private void lost(String why) {
         if (client == null) return;
         connected = false;
+        inflight.clear(); // what was handed over and not acknowledged is covered by the republish after the reconnect
         counters.add("connection.losses");
         lastProblem = why;
         state = "disconnected (" + why + ")";
@@ -320,7 +341,7 @@ final class Bridge implements PartPublisher.Host {
     }
 
     private void shutdown() {
-        MqttClient c = client;
+        MqttAsyncClient c = client;
         connected = false;
         state = "stopped";
         if (c == null) return;
@@ -335,8 +356,9 @@ final class Bridge implements PartPublisher.Host {
             return;
         }
         try {
-            c.publish(topics.node(settings.node), OFFLINE, 1, true); // what the Will would say, said cleanly
-            c.disconnect(1000);
+            for (IMqttDeliveryToken t : inflight) t.waitForCompletion(settings.publishTimeoutMs);
+            c.publish(topics.node(settings.node), OFFLINE, 1, true).waitForCompletion(settings.publishTimeoutMs); // what the Will would say, said cleanly
+            c.disconnect(1000).waitForCompletion(2000);
         } catch (MqttException e) {
             log.warn("MQTT bridge " + settings.clientId + ": could not say offline before stopping: " + describe(e));
         }
@@ -344,7 +366,7 @@ final class Bridge implements PartPublisher.Host {
         client = null;
     }
 
-    private static void closeQuietly(MqttClient c) {
+    private static void closeQuietly(MqttAsyncClient c) {
         if (c == null) return;
         try {
             if (c.isConnected()) c.disconnectForcibly(0, 500);

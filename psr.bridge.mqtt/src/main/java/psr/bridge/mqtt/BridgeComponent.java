@@ -102,6 +102,9 @@ public final class BridgeComponent {
         @AttributeDefinition(name = "Queue capacity", description = "Topics of one part waiting for the broker; beyond it the bridge republishes the whole state instead")
         int queue_capacity() default 10000;
 
+        @AttributeDefinition(name = "Unacknowledged publications", description = "How many publications may wait for the broker's acknowledgement, 1 to 60000")
+        int inflight_max() default 100;
+
         @AttributeDefinition(name = "Republish rate (messages/s)", description = "How fast the whole state is republished after becoming primary or reconnecting")
         int republish_rate() default 5000;
 

@@ -31,6 +31,7 @@ final class BridgeSettings {
     final int reconnectInitialMs;
     final int reconnectMaxMs;
     final int queueCapacity;
+    final int inflightMax;
     final int republishRate;
     final int syncTimeoutMs;
     final boolean commandsEnabled;
@@ -72,6 +73,7 @@ final class BridgeSettings {
         reconnectInitialMs = integer(p, "reconnect.initial.ms", 100, 1, 600_000);
         reconnectMaxMs = integer(p, "reconnect.max.ms", 1000, reconnectInitialMs, 3_600_000);
         queueCapacity = integer(p, "queue.capacity", 10_000, 1, 10_000_000);
+        inflightMax = integer(p, "inflight.max", 100, 1, 60_000);
         republishRate = integer(p, "republish.rate", 5000, 1, 10_000_000);
         syncTimeoutMs = integer(p, "sync.timeout.ms", 2000, 10, 600_000);
         commandsEnabled = bool(p, "commands.enabled", false);

@@ -35,7 +35,7 @@ class SlowBrokerTest {
                     Subscriber s = new Subscriber(broker.uri(), "scada-slow", BASE + "#")) {
                 int p = c.awaitPrimary();
                 // Longer than the stall: a publish waiting for its acknowledgement must not count as a lost connection here.
-                c.startBridge(p, Map.of("publish.timeout.ms", 20_000, "keepalive.s", 60));
+                c.startBridge(p, Map.of("publish.timeout.ms", 20_000, "keepalive.s", 60, "inflight.max", 10));
                 for (int i = 0; i < 10; i++) PlainBridgeTest.commit(c.replicas[p], Operation.put("k" + i, Value.ofInt32(0)));
                 await("published", () -> s.current().size() >= 11);
 
