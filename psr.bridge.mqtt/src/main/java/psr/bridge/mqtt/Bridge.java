@@ -78,14 +78,7 @@ final class Bridge implements PartPublisher.Host {
 
     /** Publishes this node's status {@code offline}, disconnects and ends the bridge thread (waits up to a few seconds). */
     void stop() {
-        running = false;
-        for (PartPublisher p : parts.values()) p.close();
-        wake();
-        try {
-            thread.join(settings.publishTimeoutMs + 2000L);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        end();
     }
 
     /**
@@ -93,8 +86,12 @@ final class Bridge implements PartPublisher.Host {
      * Will, {@code offline}) and nothing more is published. For crash tests; {@link #stop} is the orderly way.
      */
     void abandon() {
-        running = false;
         abandoned = true;
+        end();
+    }
+
+    private void end() {
+        running = false;
         for (PartPublisher p : parts.values()) p.close();
         wake();
         try {
