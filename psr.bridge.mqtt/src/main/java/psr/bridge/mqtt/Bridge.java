@@ -30,7 +30,7 @@ import psr.api.state.PartState;
  * Paho's callback thread only hands over: a lost connection, the retained topics a republish asks for, fences and
  * commands.
  */
-final class Bridge implements PartPublisher.Host {
+final class Bridge implements BridgeRuntime, PartPublisher.Host {
     static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
 
@@ -72,12 +72,14 @@ final class Bridge implements PartPublisher.Host {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    @Override
+    public void start() {
         thread.start();
     }
 
     /** Publishes this node's status {@code offline}, disconnects and ends the bridge thread (waits up to a few seconds). */
-    void stop() {
+    @Override
+    public void stop() {
         end();
     }
 
@@ -85,7 +87,8 @@ final class Bridge implements PartPublisher.Host {
      * Ends the bridge as a process that dies would: the connection drops without a word (so the broker publishes the
      * Will, {@code offline}) and nothing more is published. For crash tests; {@link #stop} is the orderly way.
      */
-    void abandon() {
+    @Override
+    public void abandon() {
         abandoned = true;
         end();
     }
@@ -101,7 +104,8 @@ final class Bridge implements PartPublisher.Host {
         }
     }
 
-    void addPart(PartState part) {
+    @Override
+    public void addPart(PartState part) {
         if (!settings.publishes(part.part()) || parts.containsKey(part.part())) return;
         if (part.status().node() != settings.node) {
             log.warn("part " + part.part() + ": its replica is on node " + part.status().node() + " but this bridge is configured as node " + settings.node
@@ -113,7 +117,8 @@ final class Bridge implements PartPublisher.Host {
         wake();
     }
 
-    void removePart(PartState part) {
+    @Override
+    public void removePart(PartState part) {
         PartPublisher p = parts.get(part.part());
         if (p != null && p.state() == part) {
             parts.remove(part.part());
@@ -134,7 +139,8 @@ final class Bridge implements PartPublisher.Host {
         return connected;
     }
 
-    Counters counters() {
+    @Override
+    public Counters counters() {
         return counters;
     }
 
@@ -143,7 +149,8 @@ final class Bridge implements PartPublisher.Host {
     }
 
     /** Connection state and the parts, for the shell. */
-    Map<String, Object> status() {
+    @Override
+    public Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", state);
         m.put("uri", connectedUri);
@@ -152,7 +159,8 @@ final class Bridge implements PartPublisher.Host {
         return m;
     }
 
-    List<Map<String, Object>> partStatus() {
+    @Override
+    public List<Map<String, Object>> partStatus() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (PartPublisher p : new java.util.TreeMap<>(parts).values()) out.add(p.status());
         return out;

@@ -52,9 +52,15 @@ public final class BridgeComponent {
         @AttributeDefinition(name = "Broker URIs", description = "tcp://host:port or ssl://host:port, separated by commas, tried in turn")
         String broker_uris();
 
-        @AttributeDefinition(name = "Mode", description = "plain: a JSON message per key (Sparkplug B is not implemented yet)",
-                options = {@Option(label = "plain", value = "plain")})
+        @AttributeDefinition(name = "Mode", description = "plain: a retained JSON message per key; sparkplug: each part is a Sparkplug B edge node",
+                options = {@Option(label = "plain", value = "plain"), @Option(label = "sparkplug", value = "sparkplug")})
         String mode() default "plain";
+
+        @AttributeDefinition(name = "Sparkplug group id", description = "Sparkplug B group id; default the cluster", required = false)
+        String sparkplug_group_id();
+
+        @AttributeDefinition(name = "Sparkplug devices", description = "First key levels that are devices (pump1/speed: device pump1, metric speed), separated by commas; other keys are node metrics", required = false)
+        String sparkplug_devices();
 
         @AttributeDefinition(name = "Topic prefix", description = "Topics are <prefix>/<part>/<key>; default psr/<cluster>", required = false)
         String prefix();
@@ -121,7 +127,7 @@ public final class BridgeComponent {
         int commands_max_bytes() default 1024;
     }
 
-    private final Bridge bridge;
+    private final BridgeRuntime bridge;
     private final ServiceRegistration<BridgeComponent> registration;
 
     @Activate
@@ -135,11 +141,12 @@ public final class BridgeComponent {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ComponentException("configuration " + properties.get("service.pid") + ": " + e.getMessage());
         }
-        bridge = new Bridge(settings, new BridgeLog() {
+        BridgeLog log = new BridgeLog() {
             @Override public void info(String m) { logger.info(m); }
             @Override public void warn(String m) { logger.warn(m); }
             @Override public void error(String m, Throwable t) { logger.error(m, t); }
-        });
+        };
+        bridge = settings.sparkplug ? new SparkplugBridge(settings, log) : new Bridge(settings, log);
         bridge.start();
         logger.info("MQTT bridge started: " + settings);
         Dictionary<String, Object> props = new Hashtable<>();
@@ -156,7 +163,7 @@ public final class BridgeComponent {
         bridge.removePart(part);
     }
 
-    Bridge bridge() {
+    BridgeRuntime bridge() {
         return bridge;
     }
 

@@ -37,6 +37,11 @@ final class BridgeSettings {
     final boolean commandsEnabled;
     final List<String> commandsAllow;
     final int commandsMaxBytes;
+    /** Sparkplug B mode (else plain). */
+    final boolean sparkplug;
+    final String sparkplugGroup;
+    /** First key levels that are Sparkplug devices ({@code pump1/speed}: device pump1, metric speed). */
+    final List<String> sparkplugDevices;
     /** For ssl:// brokers; null when no broker URI is ssl://. */
     final javax.net.ssl.SSLSocketFactory tls;
     final boolean tlsHostnameCheck;
@@ -99,7 +104,20 @@ final class BridgeSettings {
         tls = ssl ? Tls.socketFactory(ca, cert, key) : null;
         tlsHostnameCheck = bool(p, "tls.hostname.check", true);
         String mode = text(p, "mode", "plain");
-        if (!mode.equals("plain")) throw new BadSetting("mode", mode, "plain (Sparkplug B is not implemented yet)");
+        if (!mode.equals("plain") && !mode.equals("sparkplug")) throw new BadSetting("mode", mode, "plain or sparkplug");
+        sparkplug = mode.equals("sparkplug");
+        sparkplugGroup = text(p, "sparkplug.group.id", cluster);
+        if (!sparkplugGroup.matches(NAME)) throw new BadSetting("sparkplug.group.id", sparkplugGroup, "1 to 64 characters from A-Z a-z 0-9 . - _");
+        sparkplugDevices = list(p, "sparkplug.devices");
+        for (String d : sparkplugDevices) {
+            if (!d.matches(NAME)) throw new BadSetting("sparkplug.devices", String.join(",", sparkplugDevices), "device names (first key levels, 1 to 64 of A-Z a-z 0-9 . - _) separated by commas");
+        }
+        if (!text(p, "sparkplug.primary.host.id", "").isEmpty()) {
+            throw new BadSetting("sparkplug.primary.host.id", text(p, "sparkplug.primary.host.id", ""), "nothing: waiting for a primary host's STATE is not implemented yet");
+        }
+        if (sparkplug && commandsEnabled) {
+            throw new BadSetting("commands.enabled", true, "false in sparkplug mode: NCMD/DCMD writes are not implemented yet (the Rebirth command is)");
+        }
     }
 
     static BridgeSettings from(Map<String, ?> properties) {
@@ -207,6 +225,7 @@ final class BridgeSettings {
         return "cluster=" + cluster + " node=" + node + " parts=" + (parts.isEmpty() ? "*" : String.join(",", parts)) + " broker.uris="
                 + String.join(",", brokerUris) + " client.id=" + clientId + " prefix=" + prefix + " qos=" + qos
                 + (username.isEmpty() ? "" : " username=" + username + " password=" + (password.length > 0 ? "(set)" : "(none)"))
-                + " commands.enabled=" + commandsEnabled + (tls == null ? "" : " tls=on");
+                + " commands.enabled=" + commandsEnabled + (tls == null ? "" : " tls=on")
+                + (sparkplug ? " mode=sparkplug group=" + sparkplugGroup + " devices=" + String.join(",", sparkplugDevices) : " mode=plain");
     }
 }

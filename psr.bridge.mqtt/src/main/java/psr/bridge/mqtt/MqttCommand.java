@@ -34,7 +34,7 @@ public final class MqttCommand {
         return b.toString().stripTrailing();
     }
 
-    static void render(StringBuilder b, Bridge bridge, boolean lines) {
+    static void render(StringBuilder b, BridgeRuntime bridge, boolean lines) {
         Map<String, Object> st = bridge.status();
         Map<String, Long> counters = bridge.counters().snapshot();
         if (lines) {
@@ -54,9 +54,9 @@ public final class MqttCommand {
         b.append('\n');
         counters.forEach((k, v) -> b.append(String.format("  %-32s %d%n", k, v)));
         for (Map<String, Object> p : bridge.partStatus()) {
-            b.append(String.format("  part %-20s %s  view %s  op %s  keys %s  queued %s  coalesced %s  overflows %s%n", p.get("part"),
-                    Boolean.TRUE.equals(p.get("serving")) ? "publishing" : "not primary", p.get("view"), p.get("op"), p.get("keys"),
-                    p.get("queued"), p.get("coalesced"), p.get("overflows")));
+            b.append(String.format("  part %-20s %s", p.get("part"), Boolean.TRUE.equals(p.get("serving")) ? "publishing" : "not primary"));
+            p.forEach((k, v) -> { if (!k.equals("part") && !k.equals("serving")) b.append("  ").append(k).append(' ').append(v); });
+            b.append('\n');
         }
     }
 

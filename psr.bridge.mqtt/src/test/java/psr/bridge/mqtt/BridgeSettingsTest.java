@@ -50,7 +50,9 @@ class BridgeSettingsTest {
         assertEquals("property broker.uris = 'http://x:1' is not allowed: expected broker URIs tcp://host:port or ssl://host:port, separated by commas, tried in turn",
                 refusal("broker.uris", "http://x:1"));
         assertTrue(refusal("broker.uris", null).startsWith("property broker.uris = '' is not allowed: expected broker URIs"));
-        assertEquals("property mode = 'sparkplug' is not allowed: expected plain (Sparkplug B is not implemented yet)", refusal("mode", "sparkplug"));
+        assertEquals("property mode = 'sparkplugb' is not allowed: expected plain or sparkplug", refusal("mode", "sparkplugb"));
+        assertEquals("property sparkplug.primary.host.id = 'scada' is not allowed: expected nothing: waiting for a primary host's STATE is not implemented yet",
+                refusal("sparkplug.primary.host.id", "scada"));
         assertEquals("property prefix = 'a/#' is not allowed: expected no + # or NUL (MQTT wildcards) in a topic prefix", refusal("prefix", "a/#"));
         assertEquals("property commands.enabled = 'yes' is not allowed: expected true or false", refusal("commands.enabled", "yes"));
         assertEquals("property commands.allow = '' is not allowed: expected at least one key or key prefix* when commands.enabled is true",

@@ -21,7 +21,7 @@ class MqttCommandTest {
             broker.start();
             try (TestCluster c = new TestCluster(broker.uri()).startReplicas()) {
                 int p = c.awaitPrimary();
-                Bridge b = c.startBridge(p, Map.of("username", "scada", BridgeSettings.PASSWORD, "hunter2"));
+                BridgeRuntime b = c.startBridge(p, Map.of("username", "scada", BridgeSettings.PASSWORD, "hunter2"));
                 PlainBridgeTest.commit(c.replicas[p], Operation.put("level", Value.ofInt32(1)));
                 await("published", () -> b.counters().get("published") >= 2);
 

@@ -24,7 +24,7 @@ final class TestCluster implements AutoCloseable {
     final TestNetwork network = new TestNetwork();
     final ThreadEventLoops loops = new ThreadEventLoops(quietLogger());
     final PartRuntime[] replicas = new PartRuntime[4]; // nodes 1..3
-    final Bridge[] bridges = new Bridge[4];
+    final BridgeRuntime[] bridges = new BridgeRuntime[4];
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
     final String brokerUri;
 
@@ -77,18 +77,20 @@ final class TestCluster implements AutoCloseable {
         return p;
     }
 
-    Bridge startBridge(int node) {
+    BridgeRuntime startBridge(int node) {
         return startBridge(node, Map.of());
     }
 
-    Bridge startBridge(int node, Map<String, Object> extra) {
+    BridgeRuntime startBridge(int node, Map<String, Object> extra) {
         Map<String, Object> p = bridgeProperties(node, brokerUri);
         p.putAll(extra);
-        Bridge b = new Bridge(BridgeSettings.from(p), new BridgeLog() {
+        BridgeSettings settings = BridgeSettings.from(p);
+        BridgeLog bridgeLog = new BridgeLog() {
             @Override public void info(String m) { log.add("INFO bridge " + node + ": " + m); }
             @Override public void warn(String m) { log.add("WARN bridge " + node + ": " + m); }
             @Override public void error(String m, Throwable t) { log.add("ERROR bridge " + node + ": " + m + ": " + t); }
-        });
+        };
+        BridgeRuntime b = settings.sparkplug ? new SparkplugBridge(settings, bridgeLog) : new Bridge(settings, bridgeLog);
         b.start();
         if (replicas[node] != null) b.addPart(replicas[node]);
         bridges[node] = b;
@@ -125,7 +127,7 @@ final class TestCluster implements AutoCloseable {
     @Override
     public void close() {
         if (Boolean.getBoolean("psr.test.log")) System.out.println("---- cluster log\n" + logText());
-        for (Bridge b : bridges) if (b != null) b.stop();
+        for (BridgeRuntime b : bridges) if (b != null) b.stop();
         for (PartRuntime r : replicas) if (r != null) r.stop();
         network.close();
     }

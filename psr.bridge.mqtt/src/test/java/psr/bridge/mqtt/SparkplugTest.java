@@ -1,0 +1,170 @@
+package psr.bridge.mqtt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static psr.bridge.mqtt.PlainBridgeTest.commit;
+import static psr.bridge.mqtt.Subscriber.await;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
+import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
+import org.eclipse.tahu.message.model.Metric;
+import org.eclipse.tahu.message.model.MetricDataType;
+import org.eclipse.tahu.message.model.SparkplugBPayload;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import psr.api.state.Operation;
+import psr.api.state.Value;
+
+/**
+ * Sparkplug B mode against real brokers, read by a plain Paho client that decodes with Tahu's decoder (as a
+ * Sparkplug host would): births from the primary only, data by exception, bdSeq increasing across a failover, the
+ * dead primary's NDEATH Will carrying the older bdSeq, rebirth on command and when a key is added.
+ */
+class SparkplugTest {
+    static final String NS = "spBv1.0/plant/";
+    static final Map<String, Object> SPARKPLUG = Map.of("mode", "sparkplug", "sparkplug.devices", "pump1");
+
+    /** A host's view: every Sparkplug message in order, decoded. */
+    static final class Host implements AutoCloseable {
+        record Msg(String topic, SparkplugBPayload payload) {
+            Object metric(String name) {
+                for (Metric m : payload.getMetrics()) if (m.getName().equals(name)) return m.getValue();
+                return null;
+            }
+
+            long bdSeq() {
+                return ((BigInteger) metric("bdSeq")).longValue();
+            }
+        }
+
+        final List<Msg> seen = Collections.synchronizedList(new ArrayList<>());
+        final MqttClient client;
+
+        Host(String uri) throws Exception {
+            client = new MqttClient(uri, "sparkplug-host", new MemoryPersistence());
+            client.setCallback(new MqttCallback() {
+                @Override public void connectionLost(Throwable cause) {}
+                @Override public void messageArrived(String topic, MqttMessage m) throws Exception {
+                    seen.add(new Msg(topic, new SparkplugBPayloadDecoder().buildFromByteArray(m.getPayload(), null)));
+                }
+                @Override public void deliveryComplete(IMqttDeliveryToken token) {}
+            });
+            client.connect();
+            client.subscribe(NS + "#", 1);
+        }
+
+        List<Msg> on(String topic) {
+            synchronized (seen) {
+                return seen.stream().filter(m -> m.topic().equals(topic)).toList();
+            }
+        }
+
+        void rebirth() throws Exception {
+            Metric m = new Metric.MetricBuilder(SparkplugEdge.REBIRTH, MetricDataType.Boolean, true).createMetric();
+            SparkplugBPayload p = new SparkplugBPayload.SparkplugBPayloadBuilder().setTimestamp(new Date()).addMetric(m).createPayload();
+            client.publish(NS + "NCMD/boiler", new SparkplugBPayloadEncoder().getBytes(p, false), 1, false);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (client.isConnected()) client.disconnect();
+            client.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
+    void thePrimaryIsBornWithEveryMetricThenSendsDataByException(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas(); Host host = new Host(broker.uri())) {
+                int p = c.awaitPrimary();
+                commit(c.replicas[p], Operation.put("mode", Value.ofString("auto", 1000)));
+                commit(c.replicas[p], Operation.put("pump1/speed", Value.ofDouble(1.5, 2000)));
+                for (int n = 1; n <= 3; n++) c.startBridge(n, SPARKPLUG);
+                await("NBIRTH and DBIRTH", () -> !host.on(NS + "DBIRTH/boiler/pump1").isEmpty());
+                if (Boolean.getBoolean("psr.test.log")) {
+                    synchronized (host.seen) {
+                        for (Host.Msg m : host.seen) System.out.println("SEEN " + m.topic() + " seq=" + m.payload().getSeq() + " " + m.payload().getMetrics().stream().map(x -> x.getName() + "=" + x.getValue()).toList());
+                    }
+                }
+                Host.Msg nbirth = host.on(NS + "NBIRTH/boiler").get(0);
+                assertEquals(0L, nbirth.payload().getSeq());
+                assertEquals(0L, nbirth.bdSeq());
+                assertEquals(false, nbirth.metric(SparkplugEdge.REBIRTH));
+                assertEquals("auto", nbirth.metric("mode"));
+                Host.Msg dbirth = host.on(NS + "DBIRTH/boiler/pump1").get(0);
+                assertEquals(1L, dbirth.payload().getSeq());
+                assertEquals(1.5, dbirth.metric("speed"));
+                assertEquals(2000L, dbirth.payload().getMetrics().get(0).getTimestamp().getTime(), "the source timestamp is the metric's");
+
+                commit(c.replicas[p], Operation.batch(Operation.put("mode", Value.ofString("manual")), Operation.put("pump1/speed", Value.ofDouble(2.5))));
+                await("NDATA and DDATA", () -> !host.on(NS + "DDATA/boiler/pump1").isEmpty() && !host.on(NS + "NDATA/boiler").isEmpty());
+                assertEquals("manual", host.on(NS + "NDATA/boiler").get(0).metric("mode"));
+                assertEquals(2.5, host.on(NS + "DDATA/boiler/pump1").get(0).metric("speed"));
+                assertEquals(1, host.on(NS + "NBIRTH/boiler").size(), "one edge node, born once, by the primary only");
+                List<Long> seqs = host.seen.stream().map(m -> m.payload().getSeq()).toList();
+                assertEquals(List.of(0L, 1L, 2L, 3L), seqs, "seq counts every message after the NBIRTH");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
+    void afterAFailoverTheNewPrimaryIsBornWithTheNextBdSeqAndTheWillCarriesTheOldOne(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas(); Host host = new Host(broker.uri())) {
+                int first = c.awaitPrimary();
+                for (int n = 1; n <= 3; n++) c.startBridge(n, SPARKPLUG);
+                commit(c.replicas[first], Operation.put("level", Value.ofInt32(7)));
+                await("born with level", () -> host.on(NS + "NBIRTH/boiler").stream().anyMatch(m -> Integer.valueOf(7).equals(m.metric("level"))));
+                long bd = host.on(NS + "NBIRTH/boiler").get(0).bdSeq();
+
+                c.crash(first);
+                int second = c.awaitPrimary();
+                await("the Will and a new birth", () -> !host.on(NS + "NDEATH/boiler").isEmpty()
+                        && host.on(NS + "NBIRTH/boiler").stream().anyMatch(m -> m.bdSeq() > bd));
+                assertEquals(bd, host.on(NS + "NDEATH/boiler").get(0).bdSeq(), "the dead primary's Will names its own session");
+                Host.Msg reborn = host.on(NS + "NBIRTH/boiler").stream().filter(m -> m.bdSeq() > bd).findFirst().get();
+                assertEquals(bd + 1, reborn.bdSeq());
+                assertEquals(7, reborn.metric("level"), "the new primary is born with the committed state");
+                assertEquals(Value.ofInt64(bd + 1).asInt64(), c.replicas[second].readLocal(SparkplugEdge.BD_SEQ_KEY).get(SparkplugEdge.BD_SEQ_KEY).asInt64(),
+                        "bdSeq is committed state");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
+    void theRebirthCommandAndANewKeyBringANewBirth(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas(); Host host = new Host(broker.uri())) {
+                int p = c.awaitPrimary();
+                for (int n = 1; n <= 3; n++) c.startBridge(n, SPARKPLUG);
+                await("born", () -> host.on(NS + "NBIRTH/boiler").size() == 1);
+                host.rebirth();
+                await("reborn on command", () -> host.on(NS + "NBIRTH/boiler").size() == 2);
+                assertEquals(0L, host.on(NS + "NBIRTH/boiler").get(1).payload().getSeq());
+                commit(c.replicas[p], Operation.put("pump1/new", Value.ofBool(true)));
+                await("reborn with the new metric", () -> !host.on(NS + "DBIRTH/boiler/pump1").isEmpty());
+                assertEquals(true, host.on(NS + "DBIRTH/boiler/pump1").get(0).metric("new"));
+                assertTrue(host.on(NS + "NBIRTH/boiler").size() == 3, "a new key is a new metric: a new birth");
+            }
+        }
+    }
+}
