@@ -115,9 +115,7 @@ final class BridgeSettings {
         if (!text(p, "sparkplug.primary.host.id", "").isEmpty()) {
             throw new BadSetting("sparkplug.primary.host.id", text(p, "sparkplug.primary.host.id", ""), "nothing: waiting for a primary host's STATE is not implemented yet");
         }
-        if (sparkplug && commandsEnabled) {
-            throw new BadSetting("commands.enabled", true, "false in sparkplug mode: NCMD/DCMD writes are not implemented yet (the Rebirth command is)");
-        }
+
     }
 
     static BridgeSettings from(Map<String, ?> properties) {

@@ -4,11 +4,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import psr.api.state.Operation;
+import psr.api.state.PartState;
 import psr.api.state.Value;
 
 /**
- * Turns {@code <prefix>/<part>/<key>/set} messages into replicated writes, at the serving primary only, when the
- * key is on the allow-list. A command that is not allowed, too large, retained, not parseable or of the wrong type
+ * Turns commands into replicated writes, at the serving primary only, when the key is on the allow-list: plain
+ * {@code <prefix>/<part>/<key>/set} messages, and the metrics of Sparkplug NCMD/DCMD messages. A command that is not allowed, too large, retained, not parseable or of the wrong type
  * is dropped before it reaches consensus, counted ({@code commands.refused.<reason>}) and logged once per key and
  * reason with what was wrong. Called on the MQTT callback thread; never throws.
  */
@@ -27,61 +28,73 @@ final class Commands {
         this.counters = counters;
     }
 
+    /** A plain-mode command: {@code <prefix>/<part>/<key>/set} with a JSON payload. */
     void handle(PartPublisher p, String key, byte[] payload, boolean retained) {
         if (!p.serving()) {
             counters.add("commands.ignored.not-primary"); // every node's bridge hears it; the primary's acts
             return;
         }
-        if (retained) {
-            refuse(p, key, "retained", "a command must not be retained (it would run again on every reconnect); publish it with retain false");
-            return;
-        }
-        if (!settings.commandAllowed(key)) {
-            refuse(p, key, "not-allowed", "key is not in commands.allow " + settings.commandsAllow);
-            return;
-        }
-        if (payload.length > settings.commandsMaxBytes) {
-            refuse(p, key, "too-large", payload.length + " bytes; at most commands.max.bytes = " + settings.commandsMaxBytes);
-            return;
-        }
+        if (!admit(p.part(), key, payload.length, retained)) return;
         Value value;
         try {
             value = Payloads.command(payload, p.current(key), System.currentTimeMillis());
         } catch (Payloads.Refused e) {
-            refuse(p, key, e.reason, e.getMessage());
+            refuse(p.part(), key, e.reason, e.getMessage());
             return;
         }
+        write(p.state(), key, value);
+    }
+
+    /** The checks every command passes before its payload is read: not retained, allowed, not too large. */
+    boolean admit(String part, String key, int bytes, boolean retained) {
+        if (retained) {
+            refuse(part, key, "retained", "a command must not be retained (it would run again on every reconnect); publish it with retain false");
+            return false;
+        }
+        if (!settings.commandsEnabled || !settings.commandAllowed(key)) {
+            refuse(part, key, "not-allowed", settings.commandsEnabled ? "key is not in commands.allow " + settings.commandsAllow : "commands.enabled is false");
+            return false;
+        }
+        if (bytes > settings.commandsMaxBytes) {
+            refuse(part, key, "too-large", bytes + " bytes; at most commands.max.bytes = " + settings.commandsMaxBytes);
+            return false;
+        }
+        return true;
+    }
+
+    /** Submits the write a command asked for; counts how it ended. */
+    void write(PartState state, String key, Value value) {
         Operation op;
         try {
             op = Operation.put(key, value);
         } catch (IllegalArgumentException e) {
-            refuse(p, key, "bad-key", e.getMessage());
+            refuse(state.part(), key, "bad-key", e.getMessage());
             return;
         }
-        p.state().submit(op).whenComplete((result, error) -> {
+        state.submit(op).whenComplete((result, error) -> {
             if (error == null) {
                 counters.add("commands.accepted");
             } else {
                 counters.add("commands.failed");
-                logOnce(p, key, "failed", "the write did not complete: " + error.getMessage());
+                logOnce(state.part(), key, "failed", "the write did not complete: " + error.getMessage());
             }
         });
     }
 
-    private void refuse(PartPublisher p, String key, String reason, String detail) {
+    void refuse(String part, String key, String reason, String detail) {
         counters.add("commands.refused." + reason);
-        logOnce(p, key, reason, detail);
+        logOnce(part, key, reason, detail);
     }
 
-    private void logOnce(PartPublisher p, String key, String reason, String detail) {
-        String id = p.part() + "\u0000" + key + "\u0000" + reason;
+    private void logOnce(String part, String key, String reason, String detail) {
+        String id = part + "\u0000" + key + "\u0000" + reason;
         if (logged.contains(id)) return;
         if (logged.size() >= LOGGED_MAX) {
             if (logged.add("\u0000full")) log.warn("commands: " + LOGGED_MAX + " distinct refused keys logged; further ones are only counted");
             return;
         }
         if (logged.add(id)) {
-            log.warn("part " + p.part() + ": command for key '" + key + "' dropped (" + reason + "): " + detail
+            log.warn("part " + part + ": command for key '" + key + "' dropped (" + reason + "): " + detail
                     + " (logged once per key and reason; counted in commands.refused." + reason + ")");
         }
     }

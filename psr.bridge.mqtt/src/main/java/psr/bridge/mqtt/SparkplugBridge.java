@@ -15,11 +15,13 @@ final class SparkplugBridge implements BridgeRuntime {
     private final BridgeLog log;
     private final Counters counters = new Counters("connects", "connection.losses", "connect.failures", "published", "births");
     private final Map<String, SparkplugEdge> edges = new ConcurrentHashMap<>();
+    private final Commands commands;
     private volatile boolean stopped;
 
     SparkplugBridge(BridgeSettings settings, BridgeLog log) {
         this.settings = settings;
         this.log = log;
+        this.commands = new Commands(settings, log, counters);
     }
 
     @Override
@@ -45,7 +47,7 @@ final class SparkplugBridge implements BridgeRuntime {
     @Override
     public void addPart(PartState part) {
         if (stopped || !settings.publishes(part.part()) || edges.containsKey(part.part())) return;
-        SparkplugEdge e = new SparkplugEdge(part, settings, log, counters);
+        SparkplugEdge e = new SparkplugEdge(part, settings, log, counters, commands);
         edges.put(part.part(), e);
         e.start();
     }

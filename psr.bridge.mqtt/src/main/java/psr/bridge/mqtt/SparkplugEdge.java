@@ -59,6 +59,7 @@ final class SparkplugEdge implements StateFollower {
     private final BridgeSettings settings;
     private final BridgeLog log;
     private final Counters counters;
+    private final Commands commands;
     private final SparkplugTopics topics;
     private final Thread thread;
     private final Backoff backoff;
@@ -84,8 +85,9 @@ final class SparkplugEdge implements StateFollower {
     private long seq;
     private int nextUri;
 
-    SparkplugEdge(PartState state, BridgeSettings settings, BridgeLog log, Counters counters) {
+    SparkplugEdge(PartState state, BridgeSettings settings, BridgeLog log, Counters counters, Commands commands) {
         this.state = state;
+        this.commands = commands;
         this.part = state.part();
         this.settings = settings;
         this.log = log;
@@ -401,7 +403,11 @@ final class SparkplugEdge implements StateFollower {
         }
     }
 
-    /** Paho's callback thread: the Rebirth command; other commands are not written (Sparkplug commands are not done). */
+    /**
+     * Paho's callback thread: the Rebirth command, and NCMD/DCMD metrics as writes (node metric name = key; device
+     * metric = device/name) when commands are enabled and allowed. Only the serving primary holds the session, so only
+     * it hears commands.
+     */
     private final class Callback implements MqttCallback {
         @Override
         public void connectionLost(Throwable cause) {
@@ -420,18 +426,35 @@ final class SparkplugEdge implements StateFollower {
                 counters.add("commands.refused.unparseable");
                 return;
             }
+            String device = topic.startsWith(topics.node("NCMD")) ? null : topic.substring(topic.lastIndexOf('/') + 1);
             for (Metric m : p.getMetrics()) {
-                if (REBIRTH.equals(m.getName()) && Boolean.TRUE.equals(m.getValue())) {
-                    synchronized (lock) {
-                        rebirth = true;
-                        woken = true;
-                        lock.notifyAll();
+                if (device == null && REBIRTH.equals(m.getName())) {
+                    if (Boolean.TRUE.equals(m.getValue())) {
+                        synchronized (lock) {
+                            rebirth = true;
+                            woken = true;
+                            lock.notifyAll();
+                        }
+                        counters.add("rebirths.requested");
                     }
-                    counters.add("rebirths.requested");
-                    return;
+                    continue;
+                }
+                if (m.getName() == null) {
+                    counters.add("commands.refused.unparseable"); // aliases are not used by this edge node
+                    continue;
+                }
+                String key = device == null ? m.getName() : device + "/" + m.getName();
+                if (!commands.admit(part, key, message.getPayload().length, message.isRetained())) continue;
+                Value current;
+                synchronized (lock) {
+                    current = mirror.get(key);
+                }
+                try {
+                    commands.write(state, key, SparkplugMetrics.value(m, current, System.currentTimeMillis()));
+                } catch (Payloads.Refused e) {
+                    commands.refuse(part, key, e.reason, e.getMessage());
                 }
             }
-            counters.add("commands.refused.not-implemented");
         }
 
         @Override

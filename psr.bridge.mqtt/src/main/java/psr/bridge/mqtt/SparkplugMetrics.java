@@ -38,6 +38,36 @@ final class SparkplugMetrics {
         return build(name, type(v), value, v.timestamp() == 0 ? null : new Date(v.timestamp()));
     }
 
+    /**
+     * The value a command metric asks for: of the key's type when it has one (a command may not change a key's type),
+     * with the metric's timestamp, or {@code nowMs} when it has none.
+     */
+    static Value value(Metric m, Value current, long nowMs) throws Payloads.Refused {
+        long ts = m.getTimestamp() == null ? nowMs : m.getTimestamp().getTime();
+        Object v = m.getValue();
+        if (v == null || Boolean.TRUE.equals(m.getIsNull())) throw new Payloads.Refused("bad-value", "metric " + m.getName() + " has no value");
+        Value out;
+        try {
+            MetricDataType t = m.getDataType();
+            if (t == MetricDataType.Boolean) out = Value.ofBool((Boolean) v, ts);
+            else if (t == MetricDataType.Int8 || t == MetricDataType.Int16 || t == MetricDataType.Int32 || t == MetricDataType.UInt8 || t == MetricDataType.UInt16) {
+                out = Value.ofInt32(((Number) v).intValue(), ts);
+            } else if (t == MetricDataType.Int64 || t == MetricDataType.UInt32) out = Value.ofInt64(((Number) v).longValue(), ts);
+            else if (t == MetricDataType.Float) out = Value.ofFloat((Float) v, ts);
+            else if (t == MetricDataType.Double) out = Value.ofDouble((Double) v, ts);
+            else if (t == MetricDataType.String || t == MetricDataType.Text) out = Value.ofString((String) v, ts);
+            else if (t == MetricDataType.Bytes) out = Value.ofBytes((byte[]) v, ts);
+            else throw new Payloads.Refused("wrong-type", "metric " + m.getName() + " of Sparkplug type " + t
+                    + "; expected Boolean, Int8-32, UInt8-32, Int64, Float, Double, String, Text or Bytes");
+        } catch (ClassCastException | IllegalArgumentException e) {
+            throw new Payloads.Refused("bad-value", "metric " + m.getName() + ": " + e.getMessage());
+        }
+        if (current != null && current.type() != out.type()) {
+            throw new Payloads.Refused("wrong-type", "metric " + m.getName() + " is " + m.getDataType() + " but the key holds a " + Payloads.typeName(current.type()));
+        }
+        return out;
+    }
+
     static Metric longMetric(String name, long value) {
         return build(name, MetricDataType.UInt64, BigInteger.valueOf(value), new Date());
     }

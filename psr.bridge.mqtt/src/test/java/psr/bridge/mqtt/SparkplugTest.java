@@ -90,6 +90,11 @@ class SparkplugTest {
             }
         }
 
+        void command(String topic, Metric... metrics) throws Exception {
+            SparkplugBPayload p = new SparkplugBPayload.SparkplugBPayloadBuilder().setTimestamp(new Date()).addMetrics(List.of(metrics)).createPayload();
+            client.publish(NS + topic, new SparkplugBPayloadEncoder().getBytes(p, false), 1, false);
+        }
+
         void rebirth() throws Exception {
             Metric m = new Metric.MetricBuilder(SparkplugEdge.REBIRTH, MetricDataType.Boolean, true).createMetric();
             SparkplugBPayload p = new SparkplugBPayload.SparkplugBPayloadBuilder().setTimestamp(new Date()).addMetric(m).createPayload();
@@ -186,6 +191,38 @@ class SparkplugTest {
                 assertEquals(List.of("NBIRTH", "DBIRTH", "NBIRTH", "DBIRTH", "DDATA"), order.stream().filter(t -> !t.equals("NDEATH")).toList(), order.toString());
                 assertEquals(1, host.on(NS + "NDEATH/boiler").size(), "the old primary says NDEATH itself, once: " + order);
                 assertEquals(bd, host.on(NS + "NDEATH/boiler").get(0).bdSeq(), "with its own session's bdSeq, older than the successor's");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
+    void allowedNcmdAndDcmdMetricsBecomeWritesAndOthersAreRefused(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas(); Host host = new Host(broker.uri())) {
+                int p = c.awaitPrimary();
+                commit(c.replicas[p], Operation.put("pump1/speed", Value.ofDouble(1)));
+                commit(c.replicas[p], Operation.put("mode", Value.ofString("auto")));
+                Map<String, Object> on = new java.util.HashMap<>(SPARKPLUG);
+                on.put("commands.enabled", true);
+                on.put("commands.allow", "pump1/*,setpoint");
+                for (int n = 1; n <= 3; n++) c.startBridge(n, on);
+                await("born", () -> !host.on(NS + "DBIRTH/boiler/pump1").isEmpty());
+                host.command("DCMD/boiler/pump1", new Metric.MetricBuilder("speed", MetricDataType.Double, 5.5).timestamp(new Date(4242)).createMetric());
+                host.command("NCMD/boiler", new Metric.MetricBuilder("setpoint", MetricDataType.Float, 71.5f).createMetric());
+                await("both written", () -> c.replicas[p].readLocal("").containsKey("setpoint")
+                        && c.replicas[p].readLocal("").get("pump1/speed").asDouble() == 5.5);
+                assertEquals(4242, c.replicas[p].readLocal("pump1/speed").get("pump1/speed").timestamp(), "the metric's timestamp is the value's");
+                await("and published as data", () -> host.on(NS + "DDATA/boiler/pump1").stream().anyMatch(m -> Double.valueOf(5.5).equals(m.metric("speed"))));
+
+                host.command("NCMD/boiler", new Metric.MetricBuilder("mode", MetricDataType.String, "manual").createMetric());
+                host.command("DCMD/boiler/pump1", new Metric.MetricBuilder("speed", MetricDataType.Int32, 9).createMetric());
+                await("refused and counted", () -> c.bridges[p].counters().get("commands.refused.not-allowed") == 1
+                        && c.bridges[p].counters().get("commands.refused.wrong-type") == 1);
+                assertEquals("auto", c.replicas[p].readLocal("mode").get("mode").asString());
+                assertEquals(5.5, c.replicas[p].readLocal("pump1/speed").get("pump1/speed").asDouble());
+                assertTrue(c.logText().contains("command for key 'mode' dropped (not-allowed)"), c.logText());
             }
         }
     }
