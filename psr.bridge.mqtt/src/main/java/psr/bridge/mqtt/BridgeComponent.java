@@ -59,6 +59,9 @@ public final class BridgeComponent {
         @AttributeDefinition(name = "Sparkplug group id", description = "Sparkplug B group id; default the cluster", required = false)
         String sparkplug_group_id();
 
+        @AttributeDefinition(name = "Sparkplug primary host id", description = "When set, each edge node waits for this host application's STATE online before NBIRTH, and ends its session when it goes offline", required = false)
+        String sparkplug_primary_host_id();
+
         @AttributeDefinition(name = "Sparkplug devices", description = "First key levels that are devices (pump1/speed: device pump1, metric speed), separated by commas; other keys are node metrics", required = false)
         String sparkplug_devices();
 

@@ -42,6 +42,8 @@ final class BridgeSettings {
     final String sparkplugGroup;
     /** First key levels that are Sparkplug devices ({@code pump1/speed}: device pump1, metric speed). */
     final List<String> sparkplugDevices;
+    /** The primary host application to wait for (its STATE online) before NBIRTH, or empty. */
+    final String sparkplugPrimaryHost;
     /** For ssl:// brokers; null when no broker URI is ssl://. */
     final javax.net.ssl.SSLSocketFactory tls;
     final boolean tlsHostnameCheck;
@@ -112,8 +114,9 @@ final class BridgeSettings {
         for (String d : sparkplugDevices) {
             if (!d.matches(NAME)) throw new BadSetting("sparkplug.devices", String.join(",", sparkplugDevices), "device names (first key levels, 1 to 64 of A-Z a-z 0-9 . - _) separated by commas");
         }
-        if (!text(p, "sparkplug.primary.host.id", "").isEmpty()) {
-            throw new BadSetting("sparkplug.primary.host.id", text(p, "sparkplug.primary.host.id", ""), "nothing: waiting for a primary host's STATE is not implemented yet");
+        sparkplugPrimaryHost = text(p, "sparkplug.primary.host.id", "");
+        if (!sparkplugPrimaryHost.isEmpty() && !sparkplugPrimaryHost.matches(NAME)) {
+            throw new BadSetting("sparkplug.primary.host.id", sparkplugPrimaryHost, "1 to 64 characters from A-Z a-z 0-9 . - _, or nothing");
         }
 
     }

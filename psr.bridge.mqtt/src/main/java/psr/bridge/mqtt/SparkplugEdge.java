@@ -70,6 +70,11 @@ final class SparkplugEdge implements StateFollower {
     private final LinkedHashSet<String> dirty = new LinkedHashSet<>();
     private final Set<String> born = new TreeSet<>();
     private boolean rebirth;
+    /** With a primary host configured: whether its last STATE said online, and that STATE's timestamp. */
+    private boolean hostOnline;
+    private long hostStateTimestamp = Long.MIN_VALUE;
+    /** The primary host went offline while this session was up: end the session (NDEATH) and start a new one. */
+    private boolean hostLeft;
     private boolean serving;
     private long servingView = -1;
     private long op = -1;
@@ -188,6 +193,9 @@ final class SparkplugEdge implements StateFollower {
                     if (!becomeEdgeNode()) pause(backoff.nextDelayMs());
                 } else if (!serve && client != null) {
                     goOffline(true);
+                } else if (client != null && takeHostLeft()) {
+                    log.info("part " + part + ": primary host " + settings.sparkplugPrimaryHost + " went offline: ending this Sparkplug session, starting a new one");
+                    goOffline(true);
                 } else if (client != null && !client.isConnected()) {
                     log.warn("part " + part + ": Sparkplug session lost; connecting again with a new bdSeq");
                     counters.add("connection.losses");
@@ -249,6 +257,11 @@ final class SparkplugEdge implements StateFollower {
             c.connect(o).waitForCompletion(settings.connectTimeoutMs + 1000L);
             c.subscribe(topics.node("NCMD"), 1).waitForCompletion(settings.publishTimeoutMs);
             c.subscribe(topics.device("DCMD", "+"), 1).waitForCompletion(settings.publishTimeoutMs);
+            synchronized (lock) {
+                hostOnline = settings.sparkplugPrimaryHost.isEmpty(); // with a primary host: not before its STATE says so
+                hostLeft = false;
+            }
+            if (!settings.sparkplugPrimaryHost.isEmpty()) c.subscribe(SparkplugTopics.state(settings.sparkplugPrimaryHost), 1).waitForCompletion(settings.publishTimeoutMs);
         } catch (MqttException e) {
             counters.add("connect.failures");
             stateText = "cannot connect to " + uri + ": " + e.getMessage();
@@ -274,6 +287,7 @@ final class SparkplugEdge implements StateFollower {
         Map<String, Value> values;
         boolean birth;
         synchronized (lock) {
+            if (!hostOnline) return false; // waiting for the primary host's STATE online
             birth = rebirth;
             if (!birth && dirty.isEmpty()) return false;
             values = new TreeMap<>();
@@ -403,6 +417,48 @@ final class SparkplugEdge implements StateFollower {
         }
     }
 
+    private boolean takeHostLeft() {
+        synchronized (lock) {
+            boolean left = hostLeft;
+            hostLeft = false;
+            return left;
+        }
+    }
+
+    /**
+     * The primary host's STATE (Paho's callback thread): online lets this session be born; offline, newer than the last
+     * STATE seen, ends the session, so that the next one waits for the host again. An older STATE is ignored.
+     */
+    private void onHostState(byte[] payload) {
+        Map<String, Object> m;
+        try {
+            m = Json.parseFlatObject(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            counters.add("host.state.unparseable");
+            return;
+        }
+        if (!(m.get("online") instanceof Boolean online) || !(m.get("timestamp") instanceof Json.Number ts)) {
+            counters.add("host.state.unparseable");
+            return;
+        }
+        long timestamp;
+        try {
+            timestamp = Long.parseLong(ts.text());
+        } catch (NumberFormatException e) {
+            counters.add("host.state.unparseable");
+            return;
+        }
+        synchronized (lock) {
+            if (timestamp < hostStateTimestamp) return;
+            hostStateTimestamp = timestamp;
+            if (online && !hostOnline) rebirth = true;
+            if (!online && hostOnline) hostLeft = true;
+            hostOnline = online;
+            woken = true;
+            lock.notifyAll();
+        }
+    }
+
     /**
      * Paho's callback thread: the Rebirth command, and NCMD/DCMD metrics as writes (node metric name = key; device
      * metric = device/name) when commands are enabled and allowed. Only the serving primary holds the session, so only
@@ -419,6 +475,10 @@ final class SparkplugEdge implements StateFollower {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
+            if (!settings.sparkplugPrimaryHost.isEmpty() && topic.equals(SparkplugTopics.state(settings.sparkplugPrimaryHost))) {
+                onHostState(message.getPayload());
+                return;
+            }
             SparkplugBPayload p;
             try {
                 p = new SparkplugBPayloadDecoder().buildFromByteArray(message.getPayload(), null);

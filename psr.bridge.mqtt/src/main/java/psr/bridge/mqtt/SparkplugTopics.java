@@ -15,6 +15,11 @@ final class SparkplugTopics {
         return base + type + "/" + edge;
     }
 
+    /** Sparkplug 3.0: {@code spBv1.0/STATE/<host id>}, retained, {@code {"online":…,"timestamp":…}}. */
+    static String state(String hostId) {
+        return NAMESPACE + "/STATE/" + hostId;
+    }
+
     String device(String type, String device) {
         return base + type + "/" + edge + "/" + device;
     }

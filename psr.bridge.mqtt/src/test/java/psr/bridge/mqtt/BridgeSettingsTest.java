@@ -51,8 +51,8 @@ class BridgeSettingsTest {
                 refusal("broker.uris", "http://x:1"));
         assertTrue(refusal("broker.uris", null).startsWith("property broker.uris = '' is not allowed: expected broker URIs"));
         assertEquals("property mode = 'sparkplugb' is not allowed: expected plain or sparkplug", refusal("mode", "sparkplugb"));
-        assertEquals("property sparkplug.primary.host.id = 'scada' is not allowed: expected nothing: waiting for a primary host's STATE is not implemented yet",
-                refusal("sparkplug.primary.host.id", "scada"));
+        assertEquals("property sparkplug.primary.host.id = 'scada/1' is not allowed: expected 1 to 64 characters from A-Z a-z 0-9 . - _, or nothing",
+                refusal("sparkplug.primary.host.id", "scada/1"));
         assertEquals("property prefix = 'a/#' is not allowed: expected no + # or NUL (MQTT wildcards) in a topic prefix", refusal("prefix", "a/#"));
         assertEquals("property commands.enabled = 'yes' is not allowed: expected true or false", refusal("commands.enabled", "yes"));
         assertEquals("property commands.allow = '' is not allowed: expected at least one key or key prefix* when commands.enabled is true",

@@ -95,6 +95,11 @@ class SparkplugTest {
             client.publish(NS + topic, new SparkplugBPayloadEncoder().getBytes(p, false), 1, false);
         }
 
+        /** Publishes the primary host's STATE, as Sparkplug 3.0 has it (retained JSON). */
+        void state(boolean online, long timestamp) throws Exception {
+            client.publish("spBv1.0/STATE/scada", ("{\"online\":" + online + ",\"timestamp\":" + timestamp + "}").getBytes(), 1, true);
+        }
+
         void rebirth() throws Exception {
             Metric m = new Metric.MetricBuilder(SparkplugEdge.REBIRTH, MetricDataType.Boolean, true).createMetric();
             SparkplugBPayload p = new SparkplugBPayload.SparkplugBPayloadBuilder().setTimestamp(new Date()).addMetric(m).createPayload();
@@ -223,6 +228,35 @@ class SparkplugTest {
                 assertEquals("auto", c.replicas[p].readLocal("mode").get("mode").asString());
                 assertEquals(5.5, c.replicas[p].readLocal("pump1/speed").get("pump1/speed").asDouble());
                 assertTrue(c.logText().contains("command for key 'mode' dropped (not-allowed)"), c.logText());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
+    void withAPrimaryHostTheEdgeNodeIsBornOnlyWhileTheHostIsOnline(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas(); Host host = new Host(broker.uri())) {
+                int p = c.awaitPrimary();
+                Map<String, Object> withHost = new java.util.HashMap<>(SPARKPLUG);
+                withHost.put("sparkplug.primary.host.id", "scada");
+                for (int n = 1; n <= 3; n++) c.startBridge(n, withHost);
+                commit(c.replicas[p], Operation.put("level", Value.ofInt32(1)));
+                await("the session is up", () -> c.bridges[p].counters().get("connects") == 1);
+                commit(c.replicas[p], Operation.put("level", Value.ofInt32(2))); // nothing may go out before the host is online
+                host.state(true, 1000);
+                await("born once the host is online", () -> !host.on(NS + "NBIRTH/boiler").isEmpty());
+                assertEquals(2, host.on(NS + "NBIRTH/boiler").get(0).metric("level"));
+                assertEquals(1, host.all().stream().filter(m -> !m.topic().contains("STATE")).count(), "nothing before the NBIRTH: " + host.all());
+                host.state(false, 500); // older than the online STATE: ignored
+                host.state(false, 2000);
+                await("NDEATH when the host goes offline", () -> host.on(NS + "NDEATH/boiler").size() == 1);
+                long bd = host.on(NS + "NBIRTH/boiler").get(0).bdSeq();
+                assertEquals(bd, host.on(NS + "NDEATH/boiler").get(0).bdSeq());
+                host.state(true, 3000);
+                await("born again in a new session", () -> host.on(NS + "NBIRTH/boiler").size() == 2);
+                assertEquals(bd + 1, host.on(NS + "NBIRTH/boiler").get(1).bdSeq());
             }
         }
     }
