@@ -87,6 +87,8 @@ final class SparkplugEdge implements StateFollower {
     // Edge thread only.
     private MqttAsyncClient client;
     private long bdSeq = -1;
+    /** A bdSeq committed for a connect the broker never accepted (so no Will of it can come): the next attempt reuses it. */
+    private long unusedBdSeq = -1;
     private long seq;
     private int nextUri;
 
@@ -222,16 +224,22 @@ final class SparkplugEdge implements StateFollower {
         synchronized (lock) {
             current = mirror.get(BD_SEQ_KEY);
         }
-        long next = current == null ? 0 : current.asInt64() + 1;
-        OperationResult r;
-        try {
-            r = state.submit(Operation.compareAndSet(BD_SEQ_KEY, current, Value.ofInt64(next, System.currentTimeMillis())))
-                    .toCompletableFuture().get(settings.publishTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            stateText = "committing bdSeq " + next + " failed: " + e.getMessage();
-            return false;
+        long next;
+        if (current != null && current.asInt64() == unusedBdSeq) {
+            next = unusedBdSeq; // still the committed value: this replica committed it and no broker took a session with it
+        } else {
+            next = current == null ? 0 : current.asInt64() + 1;
+            OperationResult r;
+            try {
+                r = state.submit(Operation.compareAndSet(BD_SEQ_KEY, current, Value.ofInt64(next, System.currentTimeMillis())))
+                        .toCompletableFuture().get(settings.publishTimeoutMs, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                stateText = "committing bdSeq " + next + " failed: " + e.getMessage();
+                return false;
+            }
+            if (!r.applied()) return false; // another value was committed meanwhile: the next round reads it
         }
-        if (!r.applied()) return false; // another value was committed meanwhile: the next round reads it
+        unusedBdSeq = next;
         synchronized (lock) {
             if (!serving) return false; // deposed while committing: the next primary commits its own
         }
@@ -271,6 +279,7 @@ final class SparkplugEdge implements StateFollower {
         }
         client = c;
         bdSeq = next;
+        unusedBdSeq = -1;
         backoff.reset();
         counters.add("connects");
         synchronized (lock) {

@@ -263,6 +263,32 @@ class SparkplugTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"moquette", "mosquitto"})
+    void afterABrokerRestartTheEdgeNodeIsBornAgainWithinTwoSecondsWithOneMoreBdSeq(String brokerName) throws Exception {
+        try (TestBroker broker = TestBroker.named(brokerName)) {
+            broker.start();
+            try (TestCluster c = new TestCluster(broker.uri()).startReplicas()) {
+                int p = c.awaitPrimary();
+                for (int n = 1; n <= 3; n++) c.startBridge(n, SPARKPLUG);
+                await("the first session", () -> c.bridges[p].counters().get("births") == 1);
+                long bd = c.replicas[p].readLocal(SparkplugEdge.BD_SEQ_KEY).get(SparkplugEdge.BD_SEQ_KEY).asInt64();
+                broker.stop();
+                commit(c.replicas[p], Operation.put("level", Value.ofInt32(3)));
+                Thread.sleep(1500); // several connect attempts fail meanwhile
+                long started = System.nanoTime();
+                broker.start();
+                try (Host host = new Host(broker.uri())) {
+                    host.rebirth(); // a host that connects late asks for the birth it may have missed (as hosts do)
+                    await("born again with the latest value", 2000 - (System.nanoTime() - started) / 1_000_000,
+                            () -> host.on(NS + "NBIRTH/boiler").stream().anyMatch(m -> Integer.valueOf(3).equals(m.metric("level"))));
+                    assertEquals(bd + 1, host.on(NS + "NBIRTH/boiler").get(0).bdSeq(),
+                            "one more bdSeq for the new session, not one per failed attempt");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"moquette", "mosquitto"})
     void theRebirthCommandAndANewKeyBringANewBirth(String brokerName) throws Exception {
         try (TestBroker broker = TestBroker.named(brokerName)) {
             broker.start();
