@@ -87,7 +87,7 @@ final class SparkplugEdge implements StateFollower {
     // Edge thread only.
     private MqttAsyncClient client;
     private long bdSeq = -1;
-    /** A bdSeq committed for a connect the broker never accepted (so no Will of it can come): the next attempt reuses it. */
+    /** A bdSeq committed for a connect that never reached a broker (so no Will of it can come): the next attempt reuses it. */
     private long unusedBdSeq = -1;
     private long seq;
     private int nextUri;
@@ -271,6 +271,9 @@ final class SparkplugEdge implements StateFollower {
             }
             if (!settings.sparkplugPrimaryHost.isEmpty()) c.subscribe(SparkplugTopics.state(settings.sparkplugPrimaryHost), 1).waitForCompletion(settings.publishTimeoutMs);
         } catch (MqttException e) {
+            // Reuse the bdSeq only when no TCP connection was made: after a timeout the broker may hold the session and
+            // later send its Will, which must not carry the bdSeq of the next session.
+            if (e.getReasonCode() != MqttException.REASON_CODE_SERVER_CONNECT_ERROR) unusedBdSeq = -1;
             counters.add("connect.failures");
             stateText = "cannot connect to " + uri + ": " + e.getMessage();
             client = c;
