@@ -257,7 +257,9 @@ public final class PartRuntime implements PartState {
             how = "diskless: recovering the state from the other replicas";
         }
         replica = r;
-        localStateCurrent = r.localStateCurrent();
+        // The status says what the replica is from the start (not "starting" with no primary until the first tick):
+        // nothing else touches the replica yet, and the service is registered only after start() returns.
+        updateStatus();
         loop = loops.create("psr-" + settings.part(), settings.priority(), this::onLoopError);
         Effects startup = r.drainStartupEffects();
         loop.execute(() -> handle(startup));
