@@ -132,14 +132,22 @@ class MqttBridgeTest {
 
     @AfterEach
     void stopAll() throws Exception {
-        for (Configuration c : configurations) c.delete();
-        await("bridge gone", () -> bridgeConfigurations().isEmpty());
-        await("part gone", () -> context.getServiceReferences(PartState.class, null).isEmpty());
-        transport.unregister();
-        if (subscriber.isConnected()) subscriber.disconnect();
-        subscriber.close();
-        mosquitto.destroy();
-        mosquitto.waitFor(5, TimeUnit.SECONDS);
+        try {
+            for (Configuration c : configurations) c.delete();
+            await("bridge gone", () -> bridgeConfigurations().isEmpty());
+            await("part gone", () -> context.getServiceReferences(PartState.class, null).isEmpty());
+        } finally {
+            // Whatever failed above, the broker process and the services this test registered do not outlive it.
+            if (transport != null) transport.unregister();
+            if (subscriber != null) {
+                if (subscriber.isConnected()) subscriber.disconnect();
+                subscriber.close();
+            }
+            if (mosquitto != null) {
+                mosquitto.destroy();
+                if (!mosquitto.waitFor(5, TimeUnit.SECONDS)) mosquitto.destroyForcibly();
+            }
+        }
     }
 
     void configurePart() throws Exception {
