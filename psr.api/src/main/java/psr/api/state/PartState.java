@@ -50,4 +50,21 @@ public interface PartState {
      * (not the primary, unknown node, no new view within two election timeouts: then this primary serves again).
      */
     CompletionStage<Integer> transferPrimary(int node);
+
+    /**
+     * Starts following this replica's committed state (see {@link StateFollower} for the order and threads).
+     * Returns at once; the snapshot follows on the delivery thread. Following costs one copy of the part's
+     * state for the snapshot, then nothing beyond the change stream itself.
+     *
+     * @throws StateException when the replica is stopped
+     * @since 1.2
+     */
+    Following follow(StateFollower follower);
+
+    /** A follower's registration. */
+    @ProviderType
+    interface Following {
+        /** Stops the deliveries to the follower; one already running completes. Idempotent. */
+        void close();
+    }
 }

@@ -33,6 +33,9 @@ import psr.api.state.PeerStatus;
 import psr.api.state.PrimaryTask;
 import psr.api.state.ReadConsistency;
 import psr.api.state.Role;
+import psr.api.state.Serving;
+import psr.api.state.Snapshot;
+import psr.api.state.StateFollower;
 import psr.api.state.StateException;
 import psr.api.state.Value;
 import psr.api.transport.Transport;
@@ -92,6 +95,8 @@ public final class PartRuntime implements PartState {
     private final PartStateMachine stateMachine = new PartStateMachine();
     private final CopyOnWriteArrayList<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<TaskBinding> tasks = new CopyOnWriteArrayList<>();
+    /** Added and read on the loop thread (so a snapshot and the change stream after it agree); removed from any thread. */
+    private final CopyOnWriteArrayList<FollowerBinding> followers = new CopyOnWriteArrayList<>();
     private final Random random = new Random();
     private final AtomicLong transportDrops = new AtomicLong();
 
@@ -104,6 +109,10 @@ public final class PartRuntime implements PartState {
     private Replica replica;
     private long ticks;
     private long replayUntilOp;
+    /** The view in which followers were last told this replica serves, or -1 while it does not. */
+    private long servingView = -1;
+    /** The view this replica was last seen leading, and its op-number then: it serves followers once that is applied. */
+    private long leadingView = -1, leadingViewStartOp;
     private final Session[] sessions = new Session[SESSIONS];
     private final java.util.ArrayDeque<Pending> waiting = new java.util.ArrayDeque<>();
     /** True while {@link #drainWaiting} hands free sessions out: a request failed on the way must not start another round. */
@@ -258,7 +267,9 @@ public final class PartRuntime implements PartState {
             how = "diskless: recovering the state from the other replicas";
         }
         replica = r;
-        localStateCurrent = r.localStateCurrent();
+        // The status says what the replica is from the start (not "starting" with no primary until the first tick):
+        // nothing else touches the replica yet, and the service is registered only after start() returns.
+        updateStatus();
         loop = loops.create("psr-" + settings.part(), settings.priority(), this::onLoopError);
         Effects startup = r.drainStartupEffects();
         loop.execute(() -> handle(startup));
@@ -321,6 +332,7 @@ public final class PartRuntime implements PartState {
         if (loop != null) {
             loop.execute(() -> {
                 failAll(new StateException("part " + settings.part() + " stopped"));
+                if (servingView >= 0) announceServing(false);
                 drained.complete(null);
             });
             try {
@@ -452,6 +464,86 @@ public final class PartRuntime implements PartState {
             transfers.add(new PendingTransfer(node, done, ticks + 4L * settings.ticks(settings.electionTimeoutMs())));
         });
         return done.thenApplyAsync(n -> n, delivery);
+    }
+
+    @Override
+    public Following follow(StateFollower follower) {
+        java.util.Objects.requireNonNull(follower, "follower");
+        if (stopped) throw new StateException("part " + settings.part() + " is stopped");
+        FollowerBinding b = new FollowerBinding(follower);
+        loop.execute(() -> {
+            if (stopped || b.closed) return;
+            // On the loop thread, between two batches: the state machine holds exactly the ops up to the commit-number,
+            // and every later batch is delivered to this binding (deliver() reads the list on this thread).
+            Snapshot snapshot = new Snapshot(settings.part(), replica.commitNumber(), replica.view(), stateMachine.range(""));
+            b.snapshotOp = snapshot.opNumber();
+            followers.add(b);
+            Serving now = servingNow(servingView >= 0);
+            delivery.execute(() -> {
+                b.call("snapshot", snapshot.opNumber(), () -> b.follower.started(snapshot));
+                b.call("serving", snapshot.opNumber(), () -> b.follower.servingChanged(now));
+            });
+        });
+        return () -> {
+            b.closed = true;
+            followers.remove(b);
+        };
+    }
+
+    /** One follower: deliveries stop once it is closed; changes at or below its snapshot are not given to it. */
+    private final class FollowerBinding {
+        final StateFollower follower;
+        volatile boolean closed;
+        long snapshotOp; // written on the loop thread before the binding is published to deliveries
+
+        FollowerBinding(StateFollower follower) {
+            this.follower = follower;
+        }
+
+        void call(String what, long op, Runnable call) {
+            if (closed) return;
+            try {
+                call.run();
+            } catch (RuntimeException e) {
+                log.error("part " + settings.part() + ": state follower " + follower.getClass().getName() + " failed on " + what + " at op " + op, e);
+            }
+        }
+    }
+
+    private Serving servingNow(boolean serving) {
+        return new Serving(settings.part(), settings.node(), serving, replica.view(), replica.commitNumber());
+    }
+
+    /**
+     * Loop thread, after every batch: tells followers when this replica starts or stops serving as primary. It starts
+     * only once it has applied everything its log held when it first led in this view, so that what a follower has seen
+     * includes everything an earlier primary committed (and may have published).
+     */
+    private void updateServing() {
+        boolean leading = replica.isServingPrimary();
+        long view = replica.view();
+        if (leading) {
+            if (leadingView != view) {
+                leadingView = view;
+                leadingViewStartOp = replica.opNumber();
+            }
+            if (servingView != view && replica.commitNumber() >= leadingViewStartOp) {
+                servingView = view;
+                announceServing(true);
+            }
+        } else if (servingView >= 0) {
+            servingView = -1;
+            announceServing(false);
+        }
+    }
+
+    private void announceServing(boolean serving) {
+        if (followers.isEmpty()) return;
+        Serving s = servingNow(serving);
+        List<FollowerBinding> to = List.copyOf(followers);
+        delivery.execute(() -> {
+            for (FollowerBinding b : to) b.call("serving", s.opNumber(), () -> b.follower.servingChanged(s));
+        });
     }
 
     private record PendingTransfer(int node, CompletableFuture<Integer> done, long deadlineTick) {}
@@ -846,6 +938,7 @@ public final class PartRuntime implements PartState {
         }
         if (!fx.committed().isEmpty() || fx.restoredCheckpointOp() >= 0) deliver(fx);
         for (Effects.Reply reply : fx.replies()) onReply(reply, settings.node());
+        updateServing();
     }
 
     private void deliver(Effects fx) {
@@ -864,9 +957,13 @@ public final class PartRuntime implements PartState {
             long view = c == null ? replica.view() : c.view();
             changes.add(new Change(settings.part(), a.op(), view, a.changes(), a.op() <= replayUntilOp));
         }
-        if (changes.isEmpty() || listeners.isEmpty()) return;
+        if (changes.isEmpty() || listeners.isEmpty() && followers.isEmpty()) return;
+        List<FollowerBinding> to = followers.isEmpty() ? List.of() : List.copyOf(followers);
         delivery.execute(() -> {
             for (Change change : changes) {
+                for (FollowerBinding b : to) {
+                    if (change.opNumber() > b.snapshotOp) b.call("change", change.opNumber(), () -> b.follower.changed(change));
+                }
                 for (ChangeListener l : listeners) {
                     try {
                         l.changed(change);
