@@ -191,14 +191,7 @@ class RuntimeIT {
     @Test
     void theShellTakesNegativeNumbersAndDashKeysAsValuesAndDoesCompareAndSet() throws Exception {
         Path data = temp.resolve("shell");
-        Path deploy = data.resolve("deploy");
-        Files.createDirectories(deploy);
-        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
-                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\nkeys = 1=hex:" + Controllers.KEY + "\n");
-        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1\nstorage.directory = "
-                + data.resolve("storage/boiler") + "\n");
-        Node node = start(List.of("--data", data.toString()));
-        node.await("PSR runtime started: ");
+        Node node = startWithOneReplicaPart(data);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!node.output().contains("committed at op")) {
             assertTrue(System.nanoTime() < deadline, "no commit:\n" + node.output());
@@ -244,14 +237,7 @@ class RuntimeIT {
     @Test
     void ctrlCEndsAWatchNotTheControllerAndSigtermStopsCleanlyWithExitZero() throws Exception {
         Path data = temp.resolve("signals");
-        Path deploy = data.resolve("deploy");
-        Files.createDirectories(deploy);
-        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
-                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\nkeys = 1=hex:" + Controllers.KEY + "\n");
-        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1\nstorage.directory = "
-                + data.resolve("storage/boiler") + "\n");
-        Node node = start(List.of("--data", data.toString()));
-        node.await("PSR runtime started: ");
+        Node node = startWithOneReplicaPart(data);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!node.output().contains("PRIMARY")) {
             assertTrue(System.nanoTime() < deadline, "part never up:\n" + node.output());
@@ -267,6 +253,19 @@ class RuntimeIT {
         signal(node, "TERM");
         assertEquals(Launcher.EXIT_OK, node.exitCode(), node.output());
         assertTrue(node.output().contains("PSR runtime stopped (stopped)"), node.output());
+    }
+
+    /** A runtime on {@code data} with a transport and part boiler replicated by this node alone; started. */
+    private Node startWithOneReplicaPart(Path data) throws Exception {
+        Path deploy = data.resolve("deploy");
+        Files.createDirectories(deploy);
+        Files.writeString(deploy.resolve("psr.transport.udp.cfg"), "node.id = 1\ncluster.id = 7\npeers = 1=127.0.0.1:"
+                + Controllers.freeUdpPort() + ", 2=127.0.0.1:" + Controllers.freeUdpPort() + "\nkeys = 1=hex:" + Controllers.KEY + "\n");
+        Files.writeString(deploy.resolve("psr.part-boiler.cfg"), "part = boiler\nnode = 1\nreplicas = 1\nstorage.directory = "
+                + data.resolve("storage/boiler") + "\n");
+        Node node = start(List.of("--data", data.toString()));
+        node.await("PSR runtime started: ");
+        return node;
     }
 
     record Exec(int code, String out, String err) {}
