@@ -8,7 +8,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -25,7 +24,8 @@ import org.osgi.service.log.LogLevel;
 /**
  * One shell command at a time for scripts and local tools, without scraping the console: a Unix domain socket
  * {@code DIR/run/psr.sock} (the directory mode 700, the socket 600, so only the runtime's user can connect; no network
- * port). A client ({@code java -jar psr-runtime.jar --data DIR --exec 'psr:get -1 boiler sp'}, see {@link ExecClient})
+ * port). A client ({@code java -jar psr-runtime.jar --data DIR --exec 'psr:get -1 boiler sp'}, see {@link ExecClient}
+ * and {@link LocalCommand})
  * sends one command line; the runtime runs it in a fresh Gogo session and answers with what it printed and returned,
  * then one status line. Protocol (UTF-8):
  *
@@ -154,15 +154,6 @@ final class CommandSocket implements AutoCloseable {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             log.launcher(LogLevel.WARN, "command socket " + socket + " not removed: " + e);
-        }
-    }
-
-    /** For the client: sends one command, returns the answer's bytes (output and status line). */
-    static byte[] call(Path data, String command) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socketPath(data)))) {
-            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.shutdownOutput();
-            return Channels.newInputStream(channel).readAllBytes();
         }
     }
 }

@@ -2,7 +2,6 @@ package psr.runtime;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -21,29 +20,21 @@ final class ExecClient {
     private ExecClient() {}
 
     static int run(Path data, String command, PrintStream out, PrintStream err) {
-        byte[] answer;
+        LocalCommand.Answer answer;
         try {
-            answer = CommandSocket.call(data, command);
+            answer = LocalCommand.run(data, command);
         } catch (IOException e) {
             err.println("psr: no PSR runtime answers on " + CommandSocket.socketPath(data) + " (" + e.getMessage()
                     + "); is one running with --data " + data + ", as this user?");
             return EXIT_NO_RUNTIME;
         }
-        String text = new String(answer, StandardCharsets.UTF_8);
-        int marker = text.lastIndexOf(CommandSocket.STATUS_PREFIX);
-        if (marker < 0) {
-            err.print(text);
-            err.println("psr: the runtime closed the connection without a status; the outcome is unknown");
-            return EXIT_UNKNOWN;
-        }
-        String body = text.substring(0, marker);
-        String status = text.substring(marker + CommandSocket.STATUS_PREFIX.length()).strip();
-        (status.equals("ok") ? out : err).print(body);
-        (status.equals("ok") ? out : err).flush();
-        return switch (status) {
-            case "ok" -> EXIT_OK;
-            case "failed" -> EXIT_FAILED;
-            default -> EXIT_UNKNOWN;
+        PrintStream to = answer.outcome() == LocalCommand.Outcome.OK ? out : err;
+        to.print(answer.output());
+        to.flush();
+        return switch (answer.outcome()) {
+            case OK -> EXIT_OK;
+            case FAILED -> EXIT_FAILED;
+            case UNKNOWN -> EXIT_UNKNOWN;
         };
     }
 }

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
@@ -160,6 +161,7 @@ public final class Launcher {
             framework.start();
             BundleContext context = framework.getBundleContext();
             ConsoleSignals.install(context, () -> stop(framework), log);
+            if (options.stopWith > 0) stopWithProcess(options.stopWith, framework, log);
             try {
                 commands = new CommandSocket(context, options.data, log);
             } catch (IOException | RuntimeException e) {
@@ -310,6 +312,24 @@ public final class Launcher {
         }
         context.getService(reader).addLogListener(log);
         return true;
+    }
+
+    /**
+     * {@code --stop-with PID}: stops the framework (as SIGTERM would) when that process ends. The JDK watches a process
+     * that is not our parent's child by polling, so the stop comes within about a second of its end.
+     */
+    private static void stopWithProcess(long pid, Framework framework, LogSink log) {
+        Optional<ProcessHandle> watched = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (watched.isEmpty()) {
+            log.launcher(LogLevel.ERROR, "--stop-with " + pid + ": no such process; stopping now");
+            stop(framework);
+            return;
+        }
+        log.launcher(LogLevel.INFO, "stops when process " + pid + " ends (--stop-with)");
+        watched.get().onExit().thenRun(() -> {
+            log.launcher(LogLevel.WARN, "process " + pid + " ended (--stop-with); stopping");
+            stop(framework);
+        });
     }
 
     private static void stop(Framework framework) {

@@ -49,6 +49,8 @@ final class Options {
             "  --exec COMMAND     run one shell command in the runtime already running on --data DIR (over its",
             "                     socket DIR/run/psr.sock), print the answer and exit: 0 done, 1 failed (certainly",
             "                     not done), 4 outcome unknown (may or may not have committed), 5 no runtime there",
+            "  --stop-with PID    stop cleanly when process PID ends (a supervisor that starts runtimes as its",
+            "                     children passes its own pid, so they never outlive it, even after its kill -9)",
             "  --help             print this and exit",
             "",
             "Relative paths are resolved against the current directory; paths in a --config file against",
@@ -61,12 +63,15 @@ final class Options {
     final Path configFile;
     /** The command of {@code --exec}, or null when this process runs a controller. */
     final String exec;
+    /** The process whose end stops this runtime ({@code --stop-with}), or 0 for none. */
+    final long stopWith;
     /** Framework properties from the properties file and -D system properties, in that precedence. */
     final Map<String, String> frameworkProperties;
 
     private Options(Path data, Path deploy, String logLevel, boolean shell, Path configFile,
-            Map<String, String> frameworkProperties, String exec) {
+            Map<String, String> frameworkProperties, String exec, long stopWith) {
         this.exec = exec;
+        this.stopWith = stopWith;
         this.data = data;
         this.deploy = deploy;
         this.logLevel = logLevel;
@@ -89,6 +94,7 @@ final class Options {
         Map<String, String> cli = new LinkedHashMap<>();
         Path configFile = null;
         String exec = null;
+        long stopWith = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -99,6 +105,15 @@ final class Options {
                 case "--exec" -> {
                     if (i + 1 >= args.length || args[i + 1].isBlank()) throw new UsageException("option --exec needs a command");
                     exec = args[++i];
+                }
+                case "--stop-with" -> {
+                    String value = i + 1 < args.length ? args[++i] : "";
+                    try {
+                        stopWith = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        stopWith = -1;
+                    }
+                    if (stopWith <= 0) throw new UsageException("option --stop-with needs a process id (a positive number), not '" + value + "'");
                 }
                 case "--data", "--deploy", "--config", "--log-level" -> {
                     if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -168,7 +183,7 @@ final class Options {
         if (!shellValue.equals("true") && !shellValue.equals("false")) {
             throw new UsageException(SHELL + " = '" + shellValue + "' must be true or false");
         }
-        return new Options(data, deploy, level, Boolean.parseBoolean(shellValue), configFile, framework, exec);
+        return new Options(data, deploy, level, Boolean.parseBoolean(shellValue), configFile, framework, exec, stopWith);
     }
 
     private static Properties load(Path file) throws UsageException {

@@ -255,6 +255,27 @@ class RuntimeIT {
         assertTrue(node.output().contains("PSR runtime stopped (stopped)"), node.output());
     }
 
+    @Test
+    void stopWithEndsTheRuntimeCleanlyWhenTheWatchedProcessIsKilled() throws Exception {
+        // A stand-in for a supervisor (the demo plant): when it dies by kill -9, its child runtime must not live on.
+        Process supervisor = new ProcessBuilder("sleep", "600").start();
+        try {
+            Node node = start(List.of("--data", temp.resolve("child").toString(), "--no-shell", "--stop-with",
+                    String.valueOf(supervisor.pid())));
+            node.await("PSR runtime started: ");
+            node.await("stops when process " + supervisor.pid() + " ends \\(--stop-with\\)");
+            supervisor.destroyForcibly().waitFor();
+            assertEquals(Launcher.EXIT_OK, node.exitCode(), node.output());
+            assertTrue(node.output().contains("process " + supervisor.pid() + " ended (--stop-with); stopping"), node.output());
+            assertTrue(node.output().contains("PSR runtime stopped (stopped)"), node.output());
+        } finally {
+            supervisor.destroyForcibly();
+        }
+        Node bad = start(List.of("--data", temp.resolve("bad").toString(), "--stop-with", "abc"));
+        assertEquals(Launcher.EXIT_USAGE, bad.exitCode(), bad.output());
+        assertTrue(bad.output().contains("option --stop-with needs a process id (a positive number), not 'abc'"), bad.output());
+    }
+
     /** A runtime on {@code data} with a transport and part boiler replicated by this node alone; started. */
     private Node startWithOneReplicaPart(Path data) throws Exception {
         Path deploy = data.resolve("deploy");
