@@ -31,6 +31,8 @@ final class EmbeddedBroker implements AutoCloseable {
         p.setProperty("port", String.valueOf(port));
         p.setProperty("websocket_port", "disabled");
         p.setProperty("allow_anonymous", "true");
+        // mosquitto_sub and other clients connect without a client id (the broker assigns one); the hint says mosquitto_sub.
+        p.setProperty("allow_zero_byte_client_id", "true");
         p.setProperty("persistence_enabled", "false");
         p.setProperty("netty.so_reuseaddr", "true");
         server.startServer(new MemoryConfig(p));

@@ -103,25 +103,23 @@ final class TankSubscriber implements AutoCloseable {
     }
 
     /**
-     * The messages grouped by op-number in arrival order. A message with a lower op-number than the group before it
-     * is a step back and fails (the bridge promises op-numbers never go down per topic on one broker; here they must
-     * not go down at all, as one part's commits are published in commit order).
+     * The messages grouped by op-number, in op order. Per topic the op-number must never go down (what the bridge
+     * promises a subscriber). Across topics it may: after a republish of the state at op n the bridge sends queued
+     * changes of op n+1, and a change still in its queue replaces that topic's older value there, so op n+1's values
+     * for some topics can arrive before op n's for others. An operation's {@code first} is when its first message came.
      */
     static List<Operation> operations(List<Message> messages) {
-        List<Operation> ops = new ArrayList<>();
-        Operation current = null;
+        Map<String, Long> lastOp = new java.util.HashMap<>();
+        java.util.TreeMap<Long, Operation> byOp = new java.util.TreeMap<>();
         for (Message m : messages) {
             if (m.op() < 0) throw new AssertionError("the subscriber lost the broker: " + m.value());
-            if (current != null && m.op() < current.op()) {
-                throw new AssertionError("op-number went back from " + current.op() + " to " + m.op() + " (key " + m.key() + ")");
+            Long before = lastOp.put(m.key(), m.op());
+            if (before != null && m.op() < before) {
+                throw new AssertionError("op-number went back on topic " + PREFIX + m.key() + ": " + before + " then " + m.op());
             }
-            if (current == null || m.op() > current.op()) {
-                current = new Operation(m.op(), m.nanos(), new LinkedHashMap<>());
-                ops.add(current);
-            }
-            current.values().put(m.key(), m.value());
+            byOp.computeIfAbsent(m.op(), op -> new Operation(op, m.nanos(), new LinkedHashMap<>())).values().put(m.key(), m.value());
         }
-        return ops;
+        return new ArrayList<>(byOp.values());
     }
 
     @Override
