@@ -178,14 +178,14 @@ public final class PlantDemo {
                     Controller c = controller(w, 1, "kill N");
                     if (!c.alive()) return "controller " + c.node + " is not running";
                     c.kill();
-                    view.marker(System.currentTimeMillis(), "kill -9 controller " + c.node, false);
+                    view.marker(System.currentTimeMillis(), "kill -9 controller " + c.node, "kill " + c.node, false);
                     return "";
                 }
                 case "restart" -> {
                     Controller c = controller(w, 1, "restart N");
                     if (c.alive()) return "controller " + c.node + " is running; kill it first (kill " + c.node + ")";
                     c.start();
-                    view.marker(System.currentTimeMillis(), "restart controller " + c.node, false);
+                    view.marker(System.currentTimeMillis(), "restart controller " + c.node, "restart " + c.node, false);
                     return "";
                 }
                 case "transfer" -> {
@@ -195,7 +195,7 @@ public final class PlantDemo {
                     if (primary < 0) return "part " + w[1] + " has no primary now; try again in a moment";
                     if (primary == to.node) return "node " + to.node + " is already the primary of " + w[1];
                     LocalCommand.Answer a = controllers.get(primary - 1).exec("psr:transfer " + w[1] + " " + to.node);
-                    if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "transfer " + w[1] + " to node " + to.node, false);
+                    if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "transfer " + w[1] + " to node " + to.node, "transfer", false);
                     return a.output().strip();
                 }
                 case "setpoint", "sp" -> {
@@ -211,7 +211,7 @@ public final class PlantDemo {
                     Controller c = primary > 0 ? controllers.get(primary - 1) : controllers.stream().filter(Controller::alive).findFirst().orElse(null);
                     if (c == null) return "no controller is running";
                     LocalCommand.Answer a = c.exec("psr:put tank setpoint double " + metres);
-                    if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "setpoint " + metres + " m", false);
+                    if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "setpoint " + metres + " m", "setpoint " + metres, false);
                     return a.output().strip();
                 }
                 default -> {

@@ -31,8 +31,8 @@ final class PlantView {
     /** One control cycle of the tank, as the subscriber saw it. */
     record Sample(long time, long cycle, double level, double valve, boolean pump, double setpoint) {}
 
-    /** A moment worth marking on the trend: a failover, a kill, a restart, a transfer. */
-    record Marker(long time, String text, boolean failover) {}
+    /** A moment worth marking on the trend: a failover, a kill, a restart, a transfer; {@code label} is its short form. */
+    record Marker(long time, String text, String label, boolean failover) {}
 
     private final Map<String, Map<String, Reading>> values = new TreeMap<>();
     private final Map<String, Reading> primaries = new TreeMap<>();
@@ -91,7 +91,7 @@ final class PlantView {
         int was = before == null ? -1 : nodeOf(before);
         if (before != null && was != node) {
             String text = part + ": primary node " + was + " -> node " + node + " (view " + announcement.view() + ")";
-            marker(now, text, true);
+            marker(now, text, part + " -> " + node, true);
         }
     }
 
@@ -133,8 +133,8 @@ final class PlantView {
 
     // ---- operator actions and messages
 
-    synchronized void marker(long now, String text, boolean failover) {
-        markers.addLast(new Marker(now, text, failover));
+    synchronized void marker(long now, String text, String label, boolean failover) {
+        markers.addLast(new Marker(now, text, label, failover));
         while (!markers.isEmpty() && markers.peekFirst().time() < now - TREND_MS) markers.removeFirst();
         event(text);
     }

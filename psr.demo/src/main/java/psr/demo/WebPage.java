@@ -85,7 +85,7 @@ final class WebPage implements AutoCloseable {
         b.append("],\"markers\":[");
         first = true;
         for (PlantView.Marker m : view.markers()) {
-            b.append(first ? "" : ",").append("{\"time\":").append(m.time()).append(",\"text\":").append(FlatJson.quote(m.text()))
+            b.append(first ? "" : ",").append("{\"time\":").append(m.time()).append(",\"text\":").append(FlatJson.quote(m.text())).append(",\"short\":").append(FlatJson.quote(m.label()))
                     .append(",\"failover\":").append(m.failover()).append('}');
             first = false;
         }

@@ -1,0 +1,41 @@
+package psr.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kill -9 of the demo itself leaves no controller behind: they stop by themselves (--stop-with), cleanly. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class DemoKilledIT {
+    @TempDir
+    Path temp;
+
+    @Test
+    void theControllersStopWhenTheDemoIsKilled() throws Exception {
+        try (DemoProcess demo = new DemoProcess(temp.resolve("plant"))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!(demo.status(1, "tank") != null && demo.status(2, "tank") != null && demo.status(3, "tank") != null)) {
+                assertTrue(System.nanoTime() < deadline, "the controllers did not come up:\n" + demo.output());
+                Thread.sleep(200);
+            }
+            List<ProcessHandle> controllers = demo.controllers();
+            assertEquals(3, controllers.size(), "controller processes: " + controllers);
+            demo.process.destroyForcibly().waitFor();
+            for (ProcessHandle c : controllers) c.onExit().get(30, TimeUnit.SECONDS);
+            for (ProcessHandle c : controllers) assertFalse(c.isAlive(), "controller " + c.pid() + " outlived the demo");
+            for (int n = 1; n <= 3; n++) {
+                String log = Files.readString(temp.resolve("plant/node" + n + "/logs/psr.log"));
+                assertTrue(log.contains("ended (--stop-with); stopping") && log.contains("PSR runtime stopped (stopped)"), "node " + n + ":\n" + log);
+            }
+        }
+    }
+}
