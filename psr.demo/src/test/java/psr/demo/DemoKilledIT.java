@@ -13,19 +13,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** kill -9 of the demo itself leaves no controller behind: they stop by themselves (--stop-with), cleanly. */
+/**
+ * A demo on a broker of the user's ({@code --broker}): the bridges publish there. Then kill -9 of the demo itself
+ * leaves no controller behind: they stop by themselves ({@code --stop-with}), cleanly.
+ */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DemoKilledIT {
     @TempDir
     Path temp;
 
     @Test
-    void theControllersStopWhenTheDemoIsKilled() throws Exception {
-        try (DemoProcess demo = new DemoProcess(temp.resolve("plant"))) {
+    void onAGivenBrokerTheControllersStopWhenTheDemoIsKilled() throws Exception {
+        try (EmbeddedBroker broker = new EmbeddedBroker(0, false, temp.resolve("broker.log"));
+                DemoProcess demo = new DemoProcess(temp.resolve("plant"), "--broker", broker.uri().toString());
+                TankSubscriber subscriber = new TankSubscriber(broker.uri().toString())) {
+            assertEquals(broker.uri().toString(), demo.await("MQTT +(tcp://\\S+) \\(given with --broker\\)"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!(demo.status(1, "tank") != null && demo.status(2, "tank") != null && demo.status(3, "tank") != null)) {
                 assertTrue(System.nanoTime() < deadline, "the controllers did not come up:\n" + demo.output());
                 Thread.sleep(200);
+            }
+            while (subscriber.lastCycle() < 10) {
+                assertTrue(System.nanoTime() < deadline, "no tank cycles on the given broker:\n" + demo.output());
+                Thread.sleep(100);
             }
             List<ProcessHandle> controllers = demo.controllers();
             assertEquals(3, controllers.size(), "controller processes: " + controllers);

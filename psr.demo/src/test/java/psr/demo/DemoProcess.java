@@ -24,11 +24,12 @@ final class DemoProcess implements AutoCloseable {
     final Path dir;
     private final StringBuffer output = new StringBuffer();
 
-    DemoProcess(Path dir, String... extra) throws IOException {
+    /** With the embedded broker on a free port, or with the broker options given (e.g. {@code --broker URI}). */
+    DemoProcess(Path dir, String... brokerOptions) throws IOException {
         this.dir = dir;
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toAbsolutePath().toString(), "--headless", "--fresh", "--dir", dir.toString(), "--mqtt-port", "0", "--web-port", "0"));
-        command.addAll(List.of(extra));
+                JAR.toAbsolutePath().toString(), "--headless", "--fresh", "--dir", dir.toString(), "--web-port", "0"));
+        command.addAll(brokerOptions.length == 0 ? List.of("--mqtt-port", "0") : List.of(brokerOptions));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (InputStream in = process.getInputStream()) {
