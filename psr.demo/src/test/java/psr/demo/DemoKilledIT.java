@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +37,16 @@ class DemoKilledIT {
             while (subscriber.lastCycle() < 10) {
                 assertTrue(System.nanoTime() < deadline, "no tank cycles on the given broker:\n" + demo.output());
                 Thread.sleep(100);
+            }
+            // The generated configuration is readable by its owner only: keys, transport, parts, bridge.
+            for (int n = 1; n <= 3; n++) {
+                Path node = temp.resolve("plant/node" + n);
+                for (Path f : List.of(node.resolve("transport.keys"), node.resolve("deploy/psr.transport.udp.cfg"),
+                        node.resolve("deploy/psr.part-tank.cfg"), node.resolve("deploy/psr.part-alarms.cfg"), node.resolve("deploy/psr.bridge.mqtt-demo.cfg"))) {
+                    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+                }
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(node)), node.toString());
+                assertTrue(Files.readString(node.resolve("transport.keys")).matches("(?s).*\\n1=hex:[0-9a-f]{64}\\n"), "key file of node " + n);
             }
             List<ProcessHandle> controllers = demo.controllers();
             assertEquals(3, controllers.size(), "controller processes: " + controllers);
