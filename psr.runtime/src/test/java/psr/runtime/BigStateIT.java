@@ -180,7 +180,7 @@ class BigStateIT {
         a.putValue("Bundle-SymbolicName", "psr.runtime.bigstate");
         a.putValue("Bundle-Version", "1.0.0");
         a.putValue("Bundle-Activator", BigStateCommands.class.getName());
-        a.putValue("Import-Package", "org.osgi.framework;version=\"[1.8,2)\",psr.api.state;version=\"[1.1,2)\"");
+        a.putValue("Import-Package", "org.osgi.framework;version=\"[1.8,2)\",psr.api.state;version=\"[2.0,3)\"");
         a.putValue("Bundle-RequiredExecutionEnvironment", "JavaSE-17");
         Path classes = Path.of(BigStateCommands.class.getProtectionDomain().getCodeSource().getLocation().getPath());
         Path dir = classes.resolve("psr/runtime/bigstate");

@@ -1,9 +1,17 @@
 package psr.api.state;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
- * A peer as one replica sees it.
- *
- * @param node      the peer's node id
- * @param connected true while ping round trips to it complete within the connectivity window
+ * A peer as one replica sees it (part of {@link PartStatus}). An interface the PSR runtime implements, so
+ * that a new property is a minor change of this package (see the package documentation).
  */
-public record PeerStatus(int node, boolean connected) {}
+@ProviderType
+public interface PeerStatus {
+
+    /** The peer's node id. */
+    int node();
+
+    /** True while ping round trips to it complete within the connectivity window. */
+    boolean connected();
+}

@@ -1,20 +1,26 @@
 package psr.api.state;
 
-import java.util.Collections;
 import java.util.SortedMap;
-import java.util.TreeMap;
+
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * A replica's committed state of one part at one op-number.
- *
- * @param part     the part
- * @param opNumber every operation up to this one is applied, none after it
- * @param view     the replica's view when the snapshot was taken
- * @param values   every key and its value, sorted by key (an unmodifiable copy)
+ * A replica's committed state of one part at one op-number. An interface the PSR runtime implements, so
+ * that a new property is a minor change of this package (see the package documentation). Immutable; the
+ * follower may keep it.
  */
-public record Snapshot(String part, long opNumber, long view, SortedMap<String, Value> values) {
-    public Snapshot {
-        values = Collections.unmodifiableSortedMap(new TreeMap<>(values));
-    }
+@ProviderType
+public interface Snapshot {
 
+    /** The part. */
+    String part();
+
+    /** Every operation up to this one is applied, none after it. */
+    long opNumber();
+
+    /** The replica's view when the snapshot was taken. */
+    long view();
+
+    /** Every key and its value, sorted by key (unmodifiable). */
+    SortedMap<String, Value> values();
 }

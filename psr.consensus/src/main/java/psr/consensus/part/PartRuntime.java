@@ -210,7 +210,7 @@ public final class PartRuntime implements PartState {
         this.maxCommandBytes = Math.min(budget / 4, codec.limits().maxCommandBytes());
         this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-delivery"));
         this.taskThread = Executors.newSingleThreadExecutor(r -> daemon(r, "psr-" + settings.part() + "-tasks"));
-        this.status = new PartStatus(settings.part(), settings.node(), Role.STOPPED, 0, -1, false, List.of(), 0, 0, 0, "starting", 0);
+        this.status = new StateValues.PartStatusValue(settings.part(), settings.node(), Role.STOPPED, 0, -1, false, List.of(), 0, 0, 0, "starting", 0);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -357,7 +357,7 @@ public final class PartRuntime implements PartState {
             }
         }
         PartStatus s = status;
-        status = new PartStatus(s.part(), s.node(), Role.STOPPED, s.view(), s.primaryNode(), false, List.of(), s.opNumber(),
+        status = new StateValues.PartStatusValue(s.part(), s.node(), Role.STOPPED, s.view(), s.primaryNode(), false, List.of(), s.opNumber(),
                 s.commitNumber(), 0, failure.isEmpty() ? "stopped" : failure, s.droppedMessages());
     }
 
@@ -401,7 +401,7 @@ public final class PartRuntime implements PartState {
             String malformed = PartStateMachine.malformedReason(reply.result());
             if (malformed != null) throw new StateException("part " + settings.part() + ": operation rejected as malformed: " + malformed);
             String failedKey = PartStateMachine.failedKey(reply.result());
-            return new OperationResult(failedKey == null, reply.op(), reply.view(), failedKey);
+            return new StateValues.OperationResultValue(failedKey == null, reply.op(), reply.view(), failedKey);
         });
     }
 
@@ -475,7 +475,7 @@ public final class PartRuntime implements PartState {
             if (stopped || b.closed) return;
             // On the loop thread, between two batches: the state machine holds exactly the ops up to the commit-number,
             // and every later batch is delivered to this binding (deliver() reads the list on this thread).
-            Snapshot snapshot = new Snapshot(settings.part(), replica.commitNumber(), replica.view(), stateMachine.range(""));
+            Snapshot snapshot = new StateValues.SnapshotValue(settings.part(), replica.commitNumber(), replica.view(), stateMachine.range(""));
             b.snapshotOp = snapshot.opNumber();
             followers.add(b);
             Serving now = servingNow(servingView >= 0);
@@ -511,7 +511,7 @@ public final class PartRuntime implements PartState {
     }
 
     private Serving servingNow(boolean serving) {
-        return new Serving(settings.part(), settings.node(), serving, replica.view(), replica.commitNumber());
+        return new StateValues.ServingValue(settings.part(), settings.node(), serving, replica.view(), replica.commitNumber());
     }
 
     /**
@@ -950,12 +950,12 @@ public final class PartRuntime implements PartState {
             if (a.op() == PartStateMachine.RESTORED) {
                 // A checkpoint from a peer replaced the state at once: one change with every key that differs.
                 long op = Math.max(fx.restoredCheckpointOp(), 0);
-                changes.add(new Change(settings.part(), op, replica.view(), a.changes(), op <= replayUntilOp));
+                changes.add(new StateValues.ChangeValue(settings.part(), op, replica.view(), a.changes(), op <= replayUntilOp));
                 continue;
             }
             Effects.Committed c = byOp.get(a.op());
             long view = c == null ? replica.view() : c.view();
-            changes.add(new Change(settings.part(), a.op(), view, a.changes(), a.op() <= replayUntilOp));
+            changes.add(new StateValues.ChangeValue(settings.part(), a.op(), view, a.changes(), a.op() <= replayUntilOp));
         }
         if (changes.isEmpty() || listeners.isEmpty() && followers.isEmpty()) return;
         List<FollowerBinding> to = followers.isEmpty() ? List.of() : List.copyOf(followers);
@@ -1001,12 +1001,12 @@ public final class PartRuntime implements PartState {
         };
         List<PeerStatus> peers = new ArrayList<>(settings.replicas().size() - 1);
         for (int i = 0; i < settings.replicas().size(); i++) {
-            if (i != r.self()) peers.add(new PeerStatus(settings.replicas().get(i), r.connectedTo(i)));
+            if (i != r.self()) peers.add(new StateValues.PeerStatusValue(settings.replicas().get(i), r.connectedTo(i)));
         }
         long lag = role == Role.PRIMARY ? 0 : Math.max(0, r.knownCommitNumber() - r.commitNumber());
         // The primary is known only in normal status; in a view change primaryOf(view) is merely the candidate.
         int primaryNode = r.status() == Status.NORMAL ? settings.replicas().get(r.primary()) : -1;
-        status = new PartStatus(settings.part(), settings.node(), role, r.view(), primaryNode,
+        status = new StateValues.PartStatusValue(settings.part(), settings.node(), role, r.view(), primaryNode,
                 r.quorumConnected(), peers, r.opNumber(), r.commitNumber(), lag, r.refusal(), r.droppedMessages() + transportDrops.get());
     }
 

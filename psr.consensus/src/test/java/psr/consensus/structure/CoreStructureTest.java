@@ -1,5 +1,8 @@
 package psr.consensus.structure;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +51,15 @@ class CoreStructureTest {
     void consensusNeverReachesAnOsalBackendTheTransportOrMqttDirectly() {
         noClasses().that().resideInAPackage("psr.consensus..")
                 .should().dependOnClassesThat().resideInAnyPackage("psr.osal.linux..", "psr.osal.vxworks..", "psr.transport.udp..",
-                        "psr.bridge..", "org.eclipse.paho..")
-                .because("backends and transports are swappable bundles behind psr.api services")
+                        "psr.bridge..", "org.eclipse.paho..", "org.eclipse.tahu..")
+                .because("backends and transports are swappable bundles behind psr.api services, and only psr.bridge.mqtt talks MQTT")
+                .check(main);
+    }
+
+    @Test
+    void consensusReachesNoPsrBundleButTheApi() {
+        noClasses().should().dependOnClassesThat(resideInAPackage("psr..").and(not(resideInAnyPackage("psr.api..", "psr.consensus.."))))
+                .because("every other PSR bundle (OSAL backends and their shared code, transports, the bridge) is reached only through psr.api services")
                 .check(main);
     }
 }

@@ -1,5 +1,7 @@
 package psr.transport.udp;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -14,6 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
+import psr.api.osal.NetworkInterfaces;
+
 /**
  * The checked configuration of one {@link UdpTransport}. {@link #parse} reads the ConfigAdmin properties
  * (values may be strings, as FileInstall gives them from a {@code .cfg} file, or typed values and arrays) and
@@ -23,6 +27,7 @@ import java.util.regex.Pattern;
  * @param nodeId                   this node's id
  * @param clusterId                the cluster id carried (and checked) in every datagram, 0 to 2^32-1
  * @param bind                     local address and port of the socket (port 0: any free port, for tests)
+ * @param bindInterface            the network interface {@code bind}'s address was taken from, or empty
  * @param peers                    node id to address; may include this node (ignored for sending)
  * @param keys                     one or two keys; the first signs, all verify
  * @param datagramBytesMax         largest UDP payload sent, header and tag included
@@ -37,7 +42,7 @@ import java.util.regex.Pattern;
  * @param sendQueueMessages        messages waiting for the sender thread
  * @param sendQueueBytes           message bytes waiting for the sender thread
  */
-record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer, InetSocketAddress> peers,
+record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindInterface, Map<Integer, InetSocketAddress> peers,
         List<Key> keys, int datagramBytesMax, int messageBytesMax, int dscp, int sendBufferBytes,
         int receiveBufferBytes, int replayWindow, int reassemblyTimeoutMillis, long reassemblyBytesMax,
         long reassemblyBytesPerPeer, int sendQueueMessages, long sendQueueBytes) {
@@ -46,6 +51,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
     static final String CLUSTER_ID = "cluster.id";
     static final String BIND_ADDRESS = "bind.address";
     static final String BIND_PORT = "bind.port";
+    static final String BIND_INTERFACE = "bind.interface";
     static final String PEERS = "peers";
     static final String KEYS = "keys";
     static final String KEYS_FILE = "keys.file";
@@ -96,7 +102,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
     }
 
     /** A rejected configuration value; the message is the whole story. */
-    static final class BadSetting extends IllegalArgumentException {
+    static sealed class BadSetting extends IllegalArgumentException permits NeedsNetworkInterfaces {
         private static final long serialVersionUID = 1L;
         final String property;
 
@@ -119,6 +125,19 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
         }
     }
 
+    /**
+     * {@code bind.interface} is set but no OSAL {@code NetworkInterfaces} service was given: every other property
+     * is fine, and the settings can be made once the service is there.
+     */
+    static final class NeedsNetworkInterfaces extends BadSetting {
+        private static final long serialVersionUID = 1L;
+
+        NeedsNetworkInterfaces(Object value) {
+            super(BIND_INTERFACE, value, "it needs the OSAL NetworkInterfaces service (psr.osal.linux or "
+                    + "psr.osal.vxworks), and none is registered");
+        }
+    }
+
     Settings {
         peers = Collections.unmodifiableMap(new TreeMap<>(peers));
         keys = List.copyOf(keys);
@@ -127,8 +146,17 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})+");
 
-    /** Reads and checks every property; throws {@link BadSetting} for the first bad one. */
+    /** {@link #parse(Map, NetworkInterfaces)} without an OSAL service: for configurations without bind.interface. */
     static Settings parse(Map<String, ?> properties) {
+        return parse(properties, null);
+    }
+
+    /**
+     * Reads and checks every property; throws {@link BadSetting} for the first bad one. {@code interfaces} (may
+     * be null) turns {@code bind.interface} into an address; it is asked last, after every other property has
+     * been checked, and only when bind.interface is set ({@link NeedsNetworkInterfaces} when it is null then).
+     */
+    static Settings parse(Map<String, ?> properties, NetworkInterfaces interfaces) {
         int nodeId = (int) integer(properties, NODE_ID, null, 0, NODE_ID_MAX, "an integer from 0 to 65535");
         long clusterId = integer(properties, CLUSTER_ID, null, 0, CLUSTER_ID_MAX, "an integer from 0 to 4294967295");
         Map<Integer, InetSocketAddress> peers = peers(properties.get(PEERS));
@@ -136,8 +164,15 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
 
         Object bindAddressValue = properties.get(BIND_ADDRESS);
         String bindAddressText = bindAddressValue == null ? "" : String.valueOf(bindAddressValue).trim();
+        String bindInterface = parseBindInterface(properties);
         InetAddress bindAddress;
-        if (bindAddressText.isEmpty()) {
+        if (!bindInterface.isEmpty()) {
+            if (!bindAddressText.isEmpty()) {
+                throw new BadSetting(BIND_INTERFACE, bindInterface, "either " + BIND_ADDRESS + " or " + BIND_INTERFACE
+                        + ", not both (" + BIND_ADDRESS + " is '" + bindAddressText + "')");
+            }
+            bindAddress = null; // looked up last
+        } else if (bindAddressText.isEmpty()) {
             if (own == null) {
                 throw new BadSetting(BIND_ADDRESS, bindAddressValue, "it is empty and peers has no entry for this node ("
                         + nodeId + "); expected an IP address (e.g. 127.0.0.1 or 0.0.0.0), or an entry "
@@ -160,7 +195,6 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
             }
             port = own.getPort();
         }
-        InetSocketAddress bind = new InetSocketAddress(bindAddress, (int) port);
         if (peers.keySet().stream().noneMatch(id -> id != nodeId)) {
             throw new BadSetting(PEERS, properties.get(PEERS), "it names no node other than this one (" + nodeId
                     + "); expected entries id=host:port for the other nodes");
@@ -198,8 +232,72 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
                 1_000_000, "an integer from 1 to 1000000");
         long queueBytes = integer(properties, SEND_QUEUE_BYTES, DEFAULT_SEND_QUEUE_BYTES, message, 1L << 40,
                 "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
-        return new Settings(nodeId, clusterId, bind, peers, keys, datagram, message, dscp, sendBuffer, receiveBuffer,
-                (int) window, timeout, total, perPeer, queueMessages, queueBytes);
+        if (bindAddress == null) {
+            if (interfaces == null) throw new NeedsNetworkInterfaces(bindInterface);
+            bindAddress = interfaceAddress(bindInterface, familyOf(nodeId, peers), interfaces);
+        }
+        InetSocketAddress bind = new InetSocketAddress(bindAddress, (int) port);
+        return new Settings(nodeId, clusterId, bind, bindInterface, peers, keys, datagram, message, dscp, sendBuffer,
+                receiveBuffer, (int) window, timeout, total, perPeer, queueMessages, queueBytes);
+    }
+
+    /** The value of bind.interface, trimmed; empty when not set. */
+    static String parseBindInterface(Map<String, ?> properties) {
+        Object value = properties.get(BIND_INTERFACE);
+        return value == null ? "" : String.valueOf(value instanceof String[] a && a.length == 1 ? a[0] : value).trim();
+    }
+
+    /** The address family the socket needs: that of this node's entry in peers, else of the first other peer. */
+    private static Class<? extends InetAddress> familyOf(int nodeId, Map<Integer, InetSocketAddress> peers) {
+        InetSocketAddress own = peers.get(nodeId);
+        InetAddress sample = (own != null ? own : peers.values().iterator().next()).getAddress();
+        return sample instanceof Inet6Address ? Inet6Address.class : Inet4Address.class;
+    }
+
+    /**
+     * The address of interface {@code name} of {@code family} to bind to: the first the platform reports, a
+     * global IPv6 address before a link-local one. Refuses, naming the interfaces present and their addresses of
+     * that family, an interface that does not exist, is down, or has no such address.
+     */
+    private static InetAddress interfaceAddress(String name, Class<? extends InetAddress> family, NetworkInterfaces interfaces) {
+        String familyName = family == Inet6Address.class ? "IPv6" : "IPv4";
+        String expected = "expected an interface with an " + familyName + " address (the family of the peers' addresses)";
+        try {
+            List<String> names = interfaces.names();
+            if (!names.contains(name)) {
+                throw new BadSetting(BIND_INTERFACE, name, "this host has no network interface " + name + "; " + expected
+                        + "; interfaces present: " + present(names, family, interfaces));
+            }
+            List<InetAddress> candidates = new ArrayList<>();
+            for (InetAddress a : interfaces.addresses(name)) {
+                if (family.isInstance(a)) candidates.add(a);
+            }
+            candidates.sort(java.util.Comparator.comparing(InetAddress::isLinkLocalAddress)); // stable: order kept otherwise
+            if (candidates.isEmpty()) {
+                String why = interfaces.isUp(name) ? "has no " + familyName + " address now" : "is down";
+                throw new BadSetting(BIND_INTERFACE, name, "interface " + name + " " + why + "; " + expected
+                        + "; interfaces present: " + present(names, family, interfaces));
+            }
+            return candidates.get(0);
+        } catch (java.io.IOException e) {
+            throw new BadSetting(BIND_INTERFACE, name, "looking up the network interfaces failed (" + e.getMessage()
+                    + "); " + expected);
+        }
+    }
+
+    /** "eth0 (10.0.0.1), lo (127.0.0.1), wlan0 (down)": each interface with its addresses of {@code family}. */
+    private static String present(List<String> names, Class<? extends InetAddress> family, NetworkInterfaces interfaces)
+            throws java.io.IOException {
+        List<String> shown = new ArrayList<>();
+        for (String n : names) {
+            List<String> addresses = new ArrayList<>();
+            for (InetAddress a : interfaces.addresses(n)) {
+                if (family.isInstance(a)) addresses.add(a.getHostAddress());
+            }
+            shown.add(n + " (" + (!addresses.isEmpty() ? String.join(", ", addresses)
+                    : interfaces.isUp(n) ? "no " + (family == Inet6Address.class ? "IPv6" : "IPv4") + " address" : "down") + ")");
+        }
+        return shown.isEmpty() ? "none" : String.join(", ", shown);
     }
 
     private static long integer(Map<String, ?> properties, String name, Long fallback, long min, long max,
@@ -418,7 +516,9 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, Map<Integer,
         StringBuilder peersText = new StringBuilder();
         peers.forEach((id, a) -> peersText.append(peersText.length() == 0 ? "" : ", ").append(id).append('=')
                 .append(a.getAddress().getHostAddress()).append(':').append(a.getPort()));
-        return "node " + nodeId + ", cluster " + clusterId + ", peers {" + peersText + "}, keys "
+        return "node " + nodeId + ", cluster " + clusterId
+                + (bindInterface.isEmpty() ? "" : ", bound by interface " + bindInterface + " (" + bind.getAddress().getHostAddress() + ")")
+                + ", peers {" + peersText + "}, keys "
                 + keys.stream().map(k -> String.valueOf(k.id())).toList() + " (signing with " + keys.get(0).id()
                 + "), datagrams up to " + datagramBytesMax + " bytes, messages up to " + messageBytesMax + " bytes";
     }

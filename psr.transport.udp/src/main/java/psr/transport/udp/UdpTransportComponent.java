@@ -1,13 +1,20 @@
 package psr.transport.udp;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.ComponentException;
 import org.osgi.service.component.annotations.Activate;
@@ -21,6 +28,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import psr.api.osal.NetworkInterfaces;
 import psr.api.transport.Transport;
 
 /**
@@ -62,6 +70,13 @@ public final class UdpTransportComponent {
         @AttributeDefinition(name = "Bind address", required = false, description = "IP address of the socket, "
                 + "e.g. 127.0.0.1, 10.0.0.1 or 0.0.0.0. Empty: the address of this node's own entry in peers.")
         String bind_address() default "";
+
+        @AttributeDefinition(name = "Bind interface", required = false, description = "Name of the network "
+                + "interface whose address the socket binds to, as the platform names it (e.g. eth1 or enp3s0 on "
+                + "Linux, gei0 on VxWorks): its first address of the peers' family (IPv4 or IPv6; a global IPv6 "
+                + "address before a link-local one), looked up through the OSAL NetworkInterfaces service when the "
+                + "transport starts. Instead of bind.address. Empty: bind.address decides.")
+        String bind_interface() default "";
 
         @AttributeDefinition(name = "Bind port", description = "UDP port of the socket, 1 to 65535; -1: the port "
                 + "of this node's own entry in peers.")
@@ -131,22 +146,166 @@ public final class UdpTransportComponent {
         long send_queue_bytes() default Settings.DEFAULT_SEND_QUEUE_BYTES;
     }
 
-    private final UdpTransport transport;
-    private final ServiceRegistration<Transport> registration;
+    private final Map<String, Object> properties;
+    private final BundleContext context;
+    private final Logger logger;
+    private final Object lock = new Object();
+    /** Guarded by lock. Null until the transport is open (at once, or once the OSAL service came). */
+    private UdpTransport transport;
+    private ServiceRegistration<Transport> registration;
+    /** Guarded by lock: the OSAL listener while bind.interface waits for NetworkInterfaces, the starter's state. */
+    private ServiceListener waiting;
+    private boolean starting;
+    private boolean opening;
+    private boolean deactivated;
 
     /**
      * {@code config} is not read: it is here so that the component description carries the defaults of
      * {@link Config}; {@link Settings#parse} reads the raw properties to explain a bad value in its own words.
+     *
+     * <p>With {@code bind.interface}, the interface's address is looked up through the OSAL
+     * {@link NetworkInterfaces} service, once, here. The transport does not depend on that service otherwise (no
+     * DS reference: swapping the OSAL bundle does not restart the transport). When no such service is registered
+     * yet (the OSAL bundle starts after this configuration arrived), the component waits for it, logs that it
+     * waits, and opens and registers the transport when it comes; a bad interface found then is logged as an error.
      */
     @Activate
     public UdpTransportComponent(Config config, Map<String, Object> properties, BundleContext context,
             @Reference(service = LoggerFactory.class) Logger logger) {
+        this.properties = properties;
+        this.context = context;
+        this.logger = logger;
         Settings settings;
         try {
-            settings = Settings.parse(properties);
+            settings = parse();
+        } catch (Settings.NeedsNetworkInterfaces e) {
+            waitForNetworkInterfaces();
+            return;
         } catch (Settings.BadSetting e) {
             throw new ComponentException("configuration " + PID + ": " + e.getMessage());
         }
+        UdpTransport t = open(settings);
+        ServiceRegistration<Transport> r = register(t, settings);
+        synchronized (lock) {
+            transport = t;
+            registration = r;
+        }
+    }
+
+    /** The settings, asking the highest-ranked OSAL {@link NetworkInterfaces} service only when bind.interface is set. */
+    private Settings parse() {
+        try {
+            return Settings.parse(properties, null);
+        } catch (Settings.NeedsNetworkInterfaces needed) {
+            List<ServiceReference<NetworkInterfaces>> references;
+            try {
+                references = new ArrayList<>(context.getServiceReferences(NetworkInterfaces.class, null));
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e); // no filter given
+            }
+            references.sort(Collections.reverseOrder()); // highest ranking first
+            for (ServiceReference<NetworkInterfaces> reference : references) {
+                NetworkInterfaces interfaces = context.getService(reference);
+                if (interfaces == null) continue; // unregistered meanwhile
+                try {
+                    return Settings.parse(properties, interfaces);
+                } finally {
+                    context.ungetService(reference);
+                }
+            }
+            throw needed;
+        }
+    }
+
+    private void waitForNetworkInterfaces() {
+        logger.warn("configuration " + PID + ": " + Settings.BIND_INTERFACE + " = '" + Settings.parseBindInterface(properties)
+                + "' waits for the OSAL NetworkInterfaces service (psr.osal.linux or psr.osal.vxworks); the transport "
+                + "starts when it is registered");
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) startLater();
+        };
+        synchronized (lock) {
+            waiting = listener;
+        }
+        try {
+            context.addServiceListener(listener, "(" + Constants.OBJECTCLASS + "=" + NetworkInterfaces.class.getName() + ")");
+            // Registered between the lookup and the listener: start now.
+            if (!context.getServiceReferences(NetworkInterfaces.class, null).isEmpty()) startLater();
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Opens and registers the transport on a thread of its own (not the one registering the OSAL service). */
+    private void startLater() {
+        synchronized (lock) {
+            if (deactivated || starting || transport != null) return;
+            starting = true;
+            opening = true;
+        }
+        Thread starter = new Thread(this::startNow, "psr-udp-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    private void startNow() {
+        Settings settings;
+        UdpTransport t;
+        try {
+            settings = parse();
+            t = open(settings);
+        } catch (Settings.NeedsNetworkInterfaces e) {
+            synchronized (lock) { // the service went again: go on waiting
+                starting = false;
+                opening = false;
+                lock.notifyAll();
+            }
+            return;
+        } catch (Settings.BadSetting | ComponentException e) {
+            logger.error((e instanceof Settings.BadSetting ? "configuration " + PID + ": " : "") + e.getMessage()
+                    + " (the transport does not start; correct the configuration)");
+            synchronized (lock) {
+                opening = false;
+                lock.notifyAll();
+            }
+            stopWaiting();
+            return;
+        }
+        synchronized (lock) {
+            opening = false;
+            lock.notifyAll();
+            if (deactivated) {
+                t.close();
+                return;
+            }
+            transport = t;
+        }
+        stopWaiting();
+        ServiceRegistration<Transport> r = register(t, settings);
+        boolean late;
+        synchronized (lock) {
+            late = deactivated;
+            if (!late) registration = r;
+        }
+        if (late) unregister(r); // deactivate closed the transport already
+    }
+
+    private void stopWaiting() {
+        ServiceListener listener;
+        synchronized (lock) {
+            listener = waiting;
+            waiting = null;
+        }
+        if (listener != null) {
+            try {
+                context.removeServiceListener(listener);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping
+            }
+        }
+    }
+
+    private UdpTransport open(Settings settings) {
         UdpTransport.Log log = new UdpTransport.Log() {
             @Override
             public void info(String message) {
@@ -158,38 +317,68 @@ public final class UdpTransportComponent {
                 logger.warn(message);
             }
         };
+        UdpTransport t;
         try {
-            transport = new UdpTransport(settings, log);
+            t = new UdpTransport(settings, log);
         } catch (IOException | RuntimeException e) {
             boolean inUse = String.valueOf(e.getMessage()).contains("in use");
-            String property = inUse ? Settings.BIND_PORT : Settings.BIND_ADDRESS;
-            Object value = inUse ? settings.bind().getPort() : settings.bind().getAddress().getHostAddress();
+            String property = inUse ? Settings.BIND_PORT
+                    : settings.bindInterface().isEmpty() ? Settings.BIND_ADDRESS : Settings.BIND_INTERFACE;
+            Object value = inUse ? settings.bind().getPort()
+                    : settings.bindInterface().isEmpty() ? settings.bind().getAddress().getHostAddress() : settings.bindInterface();
             throw new ComponentException("configuration " + PID + ": property " + property + " = '" + value
                     + "' is not allowed: cannot bind " + UdpTransport.show(settings.bind()) + " (" + e
                     + "); expected a free UDP port on an address of this host");
         }
-        transport.start();
+        return t.start();
+    }
+
+    private ServiceRegistration<Transport> register(UdpTransport t, Settings settings) {
         Dictionary<String, Object> serviceProperties = new Hashtable<>();
         serviceProperties.put("psr.node", settings.nodeId());
         serviceProperties.put("psr.cluster", settings.clusterId());
         serviceProperties.put("psr.transport", "udp");
         serviceProperties.put(Constants.SERVICE_DESCRIPTION, "PSR UDP transport of node " + settings.nodeId()
-                + " on " + UdpTransport.show(transport.localAddress()));
+                + " on " + UdpTransport.show(t.localAddress()));
         try {
-            registration = context.registerService(Transport.class, transport, serviceProperties);
+            return context.registerService(Transport.class, t, serviceProperties);
         } catch (RuntimeException e) {
-            transport.close();
+            t.close();
             throw e;
         }
     }
 
     @Deactivate
     void deactivate() {
+        ServiceRegistration<Transport> r;
+        UdpTransport t;
+        synchronized (lock) {
+            deactivated = true;
+            // A starter that is binding the socket finishes (and closes it) first: the port is free on return.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (opening && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            r = registration;
+            t = transport;
+            registration = null;
+            transport = null;
+        }
+        stopWaiting();
+        if (r != null) unregister(r);
+        if (t != null) t.close();
+    }
+
+    private static void unregister(ServiceRegistration<Transport> r) {
         try {
-            registration.unregister();
+            r.unregister();
         } catch (IllegalStateException e) {
             // The bundle is stopping and the framework already removed the registration.
         }
-        transport.close();
     }
 }
