@@ -239,9 +239,10 @@ class RuntimeIT {
         Path data = temp.resolve("signals");
         Node node = startWithOneReplicaPart(data);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!node.output().contains("PRIMARY")) {
+        // The role in a psr:status -1 line, not the word PRIMARY (psr:parts prints it in its header row).
+        while (!node.output().contains("part=boiler node=1 role=PRIMARY")) {
             assertTrue(System.nanoTime() < deadline, "part never up:\n" + node.output());
-            node.command("psr:parts");
+            node.command("psr:status -1 boiler");
             Thread.sleep(300);
         }
         node.command("psr:watch boiler 100 120");
