@@ -219,18 +219,64 @@ class PartServiceTest {
     }
 
     @Test
-    void aConfigurationUpdateRestartsTheReplicaCleanlyFromItsDisk() throws Exception {
+    void aConfigurationUpdateOfTimingRestartsTheReplicaCleanlyFromItsDisk() throws Exception {
         configureAll("mixer");
         await("a primary", () -> primary() > 0);
         get(part(2).submit(Operation.put("speed", Value.ofInt32(1200))));
         PartState before = part(3);
         Dictionary<String, Object> props = configurations.get(3).getProperties();
-        props.put("request.timeout.ms", 3000);
+        props.put("election.timeout.ms", 300); // protocol timing: the replica restarts on it
         configurations.get(3).update(props);
         await("node 3 re-registered", () -> parts().get(3) != null && parts().get(3) != before);
         await("node 3 has the state again", () -> localOrEmpty(part(3), "").containsKey("speed"));
         assertThat(part(3).readLocal("speed").get("speed").asInt32()).isEqualTo(1200);
         assertThat(get(part(3).submit(Operation.put("speed", Value.ofInt32(1300)))).applied()).isTrue();
+    }
+
+    @Test
+    void forwardingAndTheRequestTimeoutChangeWithoutARestartAndABadChangeIsRefused() throws Exception {
+        configureAll("kiln");
+        await("node 1 is primary", () -> primary() == 1);
+        PartState backup = part(3);
+        assertThat(get(backup.submit(Operation.put("temp", Value.ofInt32(900)))).applied()).isTrue(); // forwarded
+
+        Dictionary<String, Object> props = configurations.get(3).getProperties();
+        props.put("forward.writes", false);
+        props.put("request.timeout.ms", 2000);
+        configurations.get(3).update(props);
+        // The same replica (no new service, no restart) now refuses writes at once, naming the primary.
+        await("forwarding off at node 3", () -> {
+            try {
+                get(backup.submit(Operation.put("temp", Value.ofInt32(901))));
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return e.getCause() instanceof psr.api.state.NotPrimaryException;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(parts().get(3)).isSameAs(backup);
+        assertThat(backup.status().role()).isEqualTo(Role.BACKUP);
+
+        // A bad value is refused; the replica goes on with what it had (still not forwarding, still the same service).
+        props.put("request.timeout.ms", "soon");
+        configurations.get(3).update(props);
+        Thread.sleep(500);
+        assertThat(parts().get(3)).isSameAs(backup);
+        assertThat(backup.status().role()).isEqualTo(Role.BACKUP);
+
+        props.put("request.timeout.ms", 2000);
+        props.put("forward.writes", true);
+        configurations.get(3).update(props);
+        await("forwarding on again at node 3", () -> {
+            try {
+                return get(backup.submit(Operation.put("temp", Value.ofInt32(902)))).applied();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(parts().get(3)).isSameAs(backup);
+        assertThat(get(part(1).read("temp", ReadConsistency.LINEARIZABLE))).map(Value::asInt32).contains(902);
     }
 
     @Test

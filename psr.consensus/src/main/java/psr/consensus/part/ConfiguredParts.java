@@ -41,7 +41,8 @@ final class ConfiguredParts {
                 : "(configuration " + (c.properties == null ? "?" : c.properties.get("service.pid")) + ")";
         switch (c.state) {
             case ComponentConfigurationDTO.ACTIVE:
-                return null;
+                String failed = c.properties == null ? null : PartComponent.restartFailure(String.valueOf(c.properties.get("service.pid")));
+                return failed == null ? null : new NotRunning(name, "FAILED", failed);
             case ComponentConfigurationDTO.FAILED_ACTIVATION:
                 String failure = c.failure == null || c.failure.isBlank() ? "activation failed" : firstLine(c.failure);
                 return new NotRunning(name, "FAILED", failure);

@@ -11,6 +11,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -106,9 +107,35 @@ public final class PartComponent {
         String transport_target() default "";
     }
 
-    private final PartRuntime runtime;
-    private final ServiceRegistration<PartState> registration;
+    /**
+     * Why a replica stopped after a configuration change it could not restart with, by configuration PID, for
+     * {@code psr:parts} ({@link ConfiguredParts}): its component stays active (DS does not reactivate a component
+     * with a modified method), so DS cannot tell.
+     */
+    private static final Map<String, String> RESTART_FAILURES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final BundleContext context;
+    private final Transport transport;
+    private final EventLoops loops;
+    private final DurableStorageProvider storage;
+    private final psr.api.osal.Watchdogs watchdogs;
     private final Logger logger;
+    private final String pid;
+    /** The listeners and tasks bound to this part, handed to each runtime this component starts. */
+    private final java.util.List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<BoundTask> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The part's name, from the configuration last started with. */
+    private volatile String partName;
+
+    /** A primary task as bound; each runtime gets its own binding (which holds that runtime's schedule). */
+    private record BoundTask(String name, PrimaryTask task, int periodMs) {
+        PartRuntime.TaskBinding binding() {
+            return new PartRuntime.TaskBinding(name, task, periodMs);
+        }
+    }
+    /** Replaced on a configuration change that needs a restart; null while none runs. Guarded by this. */
+    private volatile PartRuntime runtime;
+    private ServiceRegistration<PartState> registration;
 
     @Activate
     public PartComponent(BundleContext context, Map<String, Object> properties,
@@ -117,73 +144,179 @@ public final class PartComponent {
             @Reference(name = "storage") DurableStorageProvider storage,
             @Reference(name = "watchdogs", cardinality = ReferenceCardinality.OPTIONAL) psr.api.osal.Watchdogs watchdogs,
             @Reference(service = LoggerFactory.class) Logger logger) {
+        this.context = context;
+        this.transport = transport;
+        this.loops = loops;
+        this.storage = storage;
+        this.watchdogs = watchdogs;
         this.logger = logger;
+        this.pid = String.valueOf(properties.get("service.pid"));
         PartSettings settings;
         try {
-            settings = PartSettings.from(properties);
+            settings = settings(properties);
         } catch (IllegalArgumentException e) {
-            String pid = String.valueOf(properties.get("service.pid"));
             throw new ComponentException("configuration " + pid + ": " + e.getMessage());
         }
-        for (String warning : PartSettings.unknownProperties(properties)) {
-            logger.warn("part " + settings.part() + " (configuration " + properties.get("service.pid") + "): " + warning);
+        RESTART_FAILURES.remove(pid);
+        partName = settings.part();
+        try {
+            startRuntime(settings);
+        } catch (Exception e) {
+            throw new ComponentException("part " + settings.part() + ": cannot start: " + e.getMessage(), e);
         }
-        runtime = new PartRuntime(settings, transport, loops, storage, new PartRuntime.Log() {
+    }
+
+    private PartSettings settings(Map<String, Object> properties) {
+        PartSettings settings = PartSettings.from(properties);
+        for (String warning : PartSettings.unknownProperties(properties)) {
+            logger.warn("part " + settings.part() + " (configuration " + pid + "): " + warning);
+        }
+        return settings;
+    }
+
+    /** Starts a runtime on {@code settings}, gives it the bound listeners and tasks, registers it. */
+    private synchronized void startRuntime(PartSettings settings) throws Exception {
+        PartRuntime next = new PartRuntime(settings, transport, loops, storage, new PartRuntime.Log() {
             @Override public void info(String m) { logger.info(m); }
             @Override public void warn(String m) { logger.warn(m); }
             @Override public void error(String m, Throwable t) { logger.error(m, t); }
         });
         try {
-            runtime.start();
+            next.start();
         } catch (Exception e) {
-            runtime.stop();
-            throw new ComponentException("part " + settings.part() + ": cannot start: " + e.getMessage(), e);
+            next.stop();
+            throw e;
         }
-        if (watchdogs != null) runtime.watchWith(watchdogs);
+        if (watchdogs != null) next.watchWith(watchdogs);
+        listeners.forEach(next::addListener);
+        for (BoundTask t : tasks) next.addTask(t.binding());
+        runtime = next;
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("psr.part", settings.part());
         props.put("psr.node", settings.node());
-        registration = context.registerService(PartState.class, runtime, props);
+        registration = context.registerService(PartState.class, next, props);
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addChangeListener(ChangeListener listener, Map<String, Object> properties) {
-        if (forThisPart(properties)) runtime.addListener(listener);
-    }
-
-    void removeChangeListener(ChangeListener listener) {
-        runtime.removeListener(listener);
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addPrimaryTask(PrimaryTask task, Map<String, Object> properties) {
-        if (!forThisPart(properties)) return;
-        try {
-            Object period = properties.get("psr.task.period.ms");
-            int periodMs = period instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(period).trim());
-            runtime.addTask(new PartRuntime.TaskBinding(String.valueOf(properties.get("psr.task")), task, periodMs));
-        } catch (IllegalArgumentException e) {
-            logger.error("part " + runtime.part() + ": primary task ignored: " + e.getMessage()
-                    + (e instanceof NumberFormatException ? " (psr.task.period.ms must be an integer)" : ""));
-        }
-    }
-
-    void removePrimaryTask(PrimaryTask task) {
-        runtime.removeTask(task);
-    }
-
-    private boolean forThisPart(Map<String, Object> properties) {
-        return runtime != null && runtime.part().equals(String.valueOf(properties.get("psr.part")));
-    }
-
-    @Deactivate
-    void deactivate() {
+    /** Unregisters and stops the running runtime, handing the part over first when it is the primary. */
+    private synchronized void stopRuntime() {
+        PartRuntime current = runtime;
+        if (current == null) return;
         try {
             registration.unregister();
         } catch (IllegalStateException e) {
             // already gone with the bundle
         }
-        runtime.handOverBeforeStop(); // a planned stop: a switch-over, not a failover, where a peer can take over
-        runtime.stop();
+        current.handOverBeforeStop(); // a planned stop: a switch-over, not a failover, where a peer can take over
+        current.stop();
+        runtime = null;
+    }
+
+    /**
+     * A changed configuration. Request timeout and forwarding are taken over by the running replica; any other change
+     * stops the replica (handing the part over if it leads) and starts it again on the new values, from its disk, as a
+     * restart would. A configuration with a bad value is refused and the replica goes on with the one it has.
+     */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        PartRuntime current = runtime;
+        PartSettings updated;
+        try {
+            updated = settings(properties);
+        } catch (IllegalArgumentException e) {
+            logger.error("configuration " + pid + " rejected: " + e.getMessage() + "; "
+                    + (current != null ? "part " + current.part() + " goes on with its previous configuration" : "the part stays stopped"));
+            return;
+        }
+        String who = "part " + updated.part() + " node " + updated.node();
+        if (current == null) {
+            restart(updated, who + ": configuration changed; starting the replica that was stopped");
+            return;
+        }
+        java.util.List<String> changed = PartSettings.changedProperties(current.settings(), updated);
+        if (changed.isEmpty()) return;
+        if (PartSettings.APPLIED_WITHOUT_RESTART.containsAll(changed)) {
+            current.applyWithoutRestart(updated);
+            logger.info(who + ": configuration applied without a restart: " + describe(changed, current.settings(), updated));
+            return;
+        }
+        restart(updated, who + ": configuration changed (" + String.join(", ", changed) + "); restarting the replica from its disk");
+    }
+
+    private synchronized void restart(PartSettings updated, String why) {
+        logger.info(why);
+        stopRuntime();
+        partName = updated.part();
+        try {
+            startRuntime(updated);
+            RESTART_FAILURES.remove(pid);
+            logger.info("part " + updated.part() + " node " + updated.node() + ": configuration applied; the replica runs again");
+        } catch (Exception e) {
+            String reason = "restart after a configuration change failed: " + e.getMessage();
+            RESTART_FAILURES.put(pid, reason);
+            logger.error("part " + updated.part() + " node " + updated.node() + ": " + reason + "; the replica is stopped until its configuration is fixed", e);
+        }
+    }
+
+    private static String describe(java.util.List<String> changed, PartSettings before, PartSettings after) {
+        StringBuilder b = new StringBuilder();
+        for (String name : changed) {
+            if (b.length() > 0) b.append(", ");
+            b.append(name).append(' ').append(name.equals("forward.writes") ? before.forwardWrites() : before.requestTimeoutMs())
+                    .append(" -> ").append(name.equals("forward.writes") ? after.forwardWrites() : after.requestTimeoutMs());
+        }
+        return b.toString();
+    }
+
+    /** Why the part of configuration {@code pid} does not run although its component is active, or null. */
+    static String restartFailure(String pid) {
+        return RESTART_FAILURES.get(pid);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void addChangeListener(ChangeListener listener, Map<String, Object> properties) {
+        if (!forThisPart(properties)) return;
+        listeners.add(listener);
+        if (runtime != null) runtime.addListener(listener);
+    }
+
+    synchronized void removeChangeListener(ChangeListener listener) {
+        listeners.remove(listener);
+        if (runtime != null) runtime.removeListener(listener);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void addPrimaryTask(PrimaryTask task, Map<String, Object> properties) {
+        if (!forThisPart(properties)) return;
+        try {
+            Object period = properties.get("psr.task.period.ms");
+            int periodMs = period instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(period).trim());
+            BoundTask bound = new BoundTask(String.valueOf(properties.get("psr.task")), task, periodMs);
+            PartRuntime.TaskBinding binding = bound.binding(); // checks name and period
+            tasks.add(bound);
+            if (runtime != null) runtime.addTask(binding);
+        } catch (IllegalArgumentException e) {
+            logger.error("part " + part() + ": primary task ignored: " + e.getMessage()
+                    + (e instanceof NumberFormatException ? " (psr.task.period.ms must be an integer)" : ""));
+        }
+    }
+
+    synchronized void removePrimaryTask(PrimaryTask task) {
+        tasks.removeIf(t -> t.task() == task);
+        if (runtime != null) runtime.removeTask(task);
+    }
+
+    private String part() {
+        return partName;
+    }
+
+    private boolean forThisPart(Map<String, Object> properties) {
+        String part = partName;
+        return part != null && part.equals(String.valueOf(properties.get("psr.part")));
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopRuntime();
+        RESTART_FAILURES.remove(pid);
     }
 }

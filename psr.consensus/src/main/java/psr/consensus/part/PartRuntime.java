@@ -78,7 +78,8 @@ public final class PartRuntime implements PartState {
     static final String TASK_PREFIX = "$task/";
     private static final int SESSIONS = 64;
 
-    private final PartSettings settings;
+    /** Replaced only by {@link #applyWithoutRestart}, and then only in its request-serving properties. */
+    private volatile PartSettings settings;
     private final Transport transport;
     private final EventLoops loops;
     private final DurableStorageProvider storageProvider;
@@ -359,6 +360,20 @@ public final class PartRuntime implements PartState {
         PartStatus s = status;
         status = new StateValues.PartStatusValue(s.part(), s.node(), Role.STOPPED, s.view(), s.primaryNode(), false, List.of(), s.opNumber(),
                 s.commitNumber(), 0, failure.isEmpty() ? "stopped" : failure, s.droppedMessages());
+    }
+
+    /**
+     * Takes over a changed configuration whose differences are all in {@link PartSettings#APPLIED_WITHOUT_RESTART}
+     * (request timeout, forwarding): requests from now on use them; those waiting keep their deadline. Any thread.
+     *
+     * @throws IllegalArgumentException naming the properties when anything else differs (that needs a restart)
+     */
+    public void applyWithoutRestart(PartSettings updated) {
+        List<String> changed = PartSettings.changedProperties(settings, updated);
+        List<String> needRestart = new ArrayList<>(changed);
+        needRestart.removeAll(PartSettings.APPLIED_WITHOUT_RESTART);
+        if (!needRestart.isEmpty()) throw new IllegalArgumentException("changing " + needRestart + " needs a restart of the replica");
+        settings = updated;
     }
 
     public PartSettings settings() {

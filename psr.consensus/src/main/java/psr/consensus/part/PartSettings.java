@@ -40,6 +40,28 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
             "request.timeout.ms", "forward.writes", "client.table.capacity", "priority", "checkpoint.interval.ops",
             "transport.target");
 
+    /** What a running replica takes over without a restart ({@code @Modified}): they only decide how it serves requests. */
+    public static final List<String> APPLIED_WITHOUT_RESTART = List.of("request.timeout.ms", "forward.writes");
+
+    /**
+     * The properties whose values differ between two settings of one replica, as the user writes them, in
+     * {@link #PROPERTIES} order. The record's components are those properties in the same order (checked by a test).
+     */
+    public static List<String> changedProperties(PartSettings before, PartSettings after) {
+        List<String> changed = new ArrayList<>();
+        java.lang.reflect.RecordComponent[] components = PartSettings.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            try {
+                Object a = components[i].getAccessor().invoke(before);
+                Object b = components[i].getAccessor().invoke(after);
+                if (!a.equals(b)) changed.add(PROPERTIES.get(i));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot compare " + components[i].getName(), e);
+            }
+        }
+        return changed;
+    }
+
     /**
      * One warning per property of {@code p} that no part reads (a misspelt one would otherwise be ignored silently),
      * naming the closest known property. Properties of the framework (ConfigAdmin, DS, FileInstall, references'

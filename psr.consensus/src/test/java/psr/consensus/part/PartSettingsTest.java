@@ -55,4 +55,23 @@ class PartSettingsTest {
         e = assertThrows(IllegalArgumentException.class, () -> PartSettings.from(p));
         assertEquals("property election.timeout.ms = '35' is not allowed: expected an integer from 40 to 600000", e.getMessage());
     }
+
+    @Test
+    void changedPropertiesNamesWhatDiffersAsTheUserWritesIt() {
+        // changedProperties relies on the record's components being PROPERTIES in order.
+        java.lang.reflect.RecordComponent[] components = PartSettings.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            String camel = components[i].getName();
+            String written = PartSettings.PROPERTIES.get(i);
+            StringBuilder expected = new StringBuilder();
+            for (String w : written.split("\\.")) expected.append(expected.length() == 0 ? w : Character.toUpperCase(w.charAt(0)) + w.substring(1));
+            assertEquals(expected.toString(), camel, "component " + i + " is property " + written);
+        }
+        PartSettings before = PartSettings.from(minimal());
+        Map<String, Object> p = minimal();
+        p.put("forward.writes", "false");
+        p.put("election.timeout.ms", 900);
+        assertEquals(java.util.List.of("election.timeout.ms", "forward.writes"), PartSettings.changedProperties(before, PartSettings.from(p)));
+        assertEquals(java.util.List.of(), PartSettings.changedProperties(before, PartSettings.from(minimal())));
+    }
 }
