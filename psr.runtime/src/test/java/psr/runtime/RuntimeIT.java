@@ -245,6 +245,8 @@ class RuntimeIT {
             node.command("psr:status -1 boiler");
             Thread.sleep(300);
         }
+        // The storage directory records its owner, the cluster from the transport's cluster.id included.
+        assertEquals("part=boiler\nnode=1\ncluster=7\n", Files.readString(data.resolve("storage/boiler/owner")));
         node.command("psr:watch boiler 100 120");
         node.await("watching part boiler on this node: until 100 changed key\\(s\\) or 120 s");
         signal(node, "INT");

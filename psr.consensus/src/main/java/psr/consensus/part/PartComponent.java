@@ -116,6 +116,8 @@ public final class PartComponent {
 
     private final BundleContext context;
     private final Transport transport;
+    /** The transport's cluster id ({@code psr.cluster}), or null when it does not say. */
+    private final String cluster;
     private final EventLoops loops;
     private final DurableStorageProvider storage;
     private final psr.api.osal.Watchdogs watchdogs;
@@ -139,13 +141,15 @@ public final class PartComponent {
 
     @Activate
     public PartComponent(BundleContext context, Map<String, Object> properties,
-            @Reference(name = "transport") Transport transport,
+            @Reference(name = "transport") Map.Entry<Map<String, Object>, Transport> transport,
             @Reference(name = "eventLoops") EventLoops loops,
             @Reference(name = "storage") DurableStorageProvider storage,
             @Reference(name = "watchdogs", cardinality = ReferenceCardinality.OPTIONAL) psr.api.osal.Watchdogs watchdogs,
             @Reference(service = LoggerFactory.class) Logger logger) {
         this.context = context;
-        this.transport = transport;
+        this.transport = transport.getValue();
+        Object cluster = transport.getKey().get("psr.cluster");
+        this.cluster = cluster == null ? null : String.valueOf(cluster);
         this.loops = loops;
         this.storage = storage;
         this.watchdogs = watchdogs;
@@ -181,6 +185,7 @@ public final class PartComponent {
             @Override public void warn(String m) { logger.warn(m); }
             @Override public void error(String m, Throwable t) { logger.error(m, t); }
         });
+        next.cluster(cluster);
         try {
             next.start();
         } catch (Exception e) {

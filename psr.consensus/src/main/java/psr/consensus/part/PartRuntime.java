@@ -80,6 +80,7 @@ public final class PartRuntime implements PartState {
 
     /** Replaced only by {@link #applyWithoutRestart}, and then only in its request-serving properties. */
     private volatile PartSettings settings;
+    private volatile String cluster;
     private final Transport transport;
     private final EventLoops loops;
     private final DurableStorageProvider storageProvider;
@@ -223,6 +224,14 @@ public final class PartRuntime implements PartState {
     // ------------------------------------------------------------------------------------------------
     // Life cycle.
 
+    /**
+     * The cluster the transport belongs to (its {@code psr.cluster} service property), recorded in and checked against
+     * the storage directory's owner file. Call before {@link #start}; without it the cluster is not checked.
+     */
+    public void cluster(String id) {
+        this.cluster = id;
+    }
+
     /** Opens storage, starts the replica on a new event loop and registers with the transport. */
     public void start() throws IOException {
         Replica r;
@@ -233,7 +242,7 @@ public final class PartRuntime implements PartState {
             store = new ReplicaStore(storage);
             ReplicaStore.Loaded loaded;
             try {
-                StorageOwner.claim(storage, settings.storageDirectory(), settings.part(), settings.node());
+                StorageOwner.claim(storage, settings.storageDirectory(), settings.part(), settings.node(), cluster);
                 loaded = store.load();
             } catch (IOException | RuntimeException e) {
                 storage.close();

@@ -8,13 +8,15 @@ import java.util.Map;
 import psr.api.osal.DurableStorage;
 
 /**
- * Which replica a storage directory belongs to: the file {@code owner} in it names the part and the node
- * ({@code part=boiler}, {@code node=1}, one per line), written when the directory is first used. A configuration
- * that points another part, or another node's replica, at a directory that already belongs to someone is refused
- * before anything is read or written, so one part can never take over another's log.
+ * Which replica a storage directory belongs to: the file {@code owner} in it names the part, the node and the
+ * cluster ({@code part=boiler}, {@code node=1}, {@code cluster=7}, one per line; the cluster is the transport's
+ * {@code cluster.id}), written when the directory is first used. A configuration that points another part, another
+ * node's replica or another cluster's part at a directory that already belongs to someone is refused before anything
+ * is read or written, so one part can never take over another's log.
  *
  * <p>A directory with replica files but no owner file (written before owners were recorded) is claimed by the first
- * part that opens it, as before.
+ * part that opens it, as before; an owner file without a cluster (written before clusters were recorded) gets the
+ * cluster of the first replica that opens it.
  */
 final class StorageOwner {
     static final String FILE = "owner";
@@ -22,14 +24,17 @@ final class StorageOwner {
     private StorageOwner() {}
 
     /**
-     * Checks that {@code storage} belongs to {@code part} on {@code node}, claiming it when it belongs to nobody yet.
+     * Checks that {@code storage} belongs to {@code part} on {@code node} of {@code cluster}, claiming it when it
+     * belongs to nobody yet.
      *
+     * @param cluster the transport's cluster id, or null when the transport does not say (then the cluster is neither
+     *                checked nor recorded)
      * @throws IOException naming the directory, its owner and what to do, when it belongs to another replica
      */
-    static void claim(DurableStorage storage, String directory, String part, int node) throws IOException {
+    static void claim(DurableStorage storage, String directory, String part, int node, String cluster) throws IOException {
         byte[] existing = storage.read(FILE);
         if (existing == null) {
-            storage.replace(FILE, ("part=" + part + "\nnode=" + node + "\n").getBytes(StandardCharsets.UTF_8));
+            storage.replace(FILE, text(part, node, cluster));
             return;
         }
         Map<String, String> owner = parse(new String(existing, StandardCharsets.UTF_8));
@@ -43,6 +48,19 @@ final class StorageOwner {
             throw new IOException("storage directory " + directory + " belongs to part " + ownerPart + " on node " + ownerNode
                     + ", not to part " + part + " on node " + node + ": give each part its own storage.directory (nothing was changed)");
         }
+        String ownerCluster = owner.get("cluster");
+        if (cluster == null) return;
+        if (ownerCluster == null) {
+            storage.replace(FILE, text(part, node, cluster));
+        } else if (!ownerCluster.equals(cluster)) {
+            throw new IOException("storage directory " + directory + " belongs to part " + part + " on node " + node + " of cluster "
+                    + ownerCluster + ", not of cluster " + cluster + " (the transport's cluster.id): a controller moved to another"
+                    + " cluster needs new storage directories, or the old cluster.id (nothing was changed)");
+        }
+    }
+
+    private static byte[] text(String part, int node, String cluster) {
+        return ("part=" + part + "\nnode=" + node + "\n" + (cluster == null ? "" : "cluster=" + cluster + "\n")).getBytes(StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> parse(String text) {
