@@ -30,7 +30,7 @@ public final class PlantDemo {
     private final DemoOptions options;
     private final PrintStream out;
     private final PlantView view = new PlantView();
-    private final List<Controller> controllers = new ArrayList<>();
+    private final List<Controller> controllers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private EmbeddedBroker broker;
     private MqttWatch watch;
@@ -59,16 +59,18 @@ public final class PlantDemo {
         }
         PlantDemo demo = new PlantDemo(options, System.out);
         Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "psr-demo-stop"));
+        int exit = 0;
         try {
             demo.start();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("psr-demo: " + e.getMessage());
+            demo.commands();
+        } catch (Throwable e) {
+            // Whatever it was, stop what was started and end: the broker's and web server's threads would keep the JVM.
+            System.err.println("psr-demo: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            exit = 1;
+        } finally {
             demo.stop();
-            System.exit(1);
         }
-        demo.commands();
-        demo.stop();
-        System.exit(0);
+        System.exit(exit);
     }
 
     private void start() throws Exception {
@@ -194,6 +196,7 @@ public final class PlantDemo {
                     int primary = primaryOf(w[1]);
                     if (primary < 0) return "part " + w[1] + " has no primary now; try again in a moment";
                     if (primary == to.node) return "node " + to.node + " is already the primary of " + w[1];
+                    view.expectSwitchOver(w[1]);
                     LocalCommand.Answer a = controllers.get(primary - 1).exec("psr:transfer " + w[1] + " " + to.node);
                     if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "transfer " + w[1] + " to node " + to.node, "transfer", false);
                     return a.output().strip();

@@ -62,11 +62,18 @@ final class PlantFiles {
         return data(node).resolve("console.log");
     }
 
-    /** Creates the directories (emptied first when {@code fresh}). */
+    /**
+     * Creates the directories; with {@code fresh}, first deletes what an earlier run made there (the node directories
+     * and the broker log, nothing else in the directory). Refuses when a controller still runs on one of them.
+     */
     void prepare(boolean fresh) throws IOException {
-        if (fresh && Files.exists(root)) {
-            try (Stream<Path> files = Files.walk(root)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        for (int n : NODES) refuseWhenInUse(data(n));
+        if (fresh) {
+            for (Path mine : List.of(data(1), data(2), data(3), root.resolve("broker.log"))) {
+                if (!Files.exists(mine)) continue;
+                try (Stream<Path> files = Files.walk(mine)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+                }
             }
         }
         privateDirectory(root);
@@ -115,6 +122,20 @@ final class PlantFiles {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         return HexFormat.of().formatHex(key);
+    }
+
+    /** A controller (this demo's, or one left from a demo that was just killed) holds the data directory's lock. */
+    private static void refuseWhenInUse(Path data) throws IOException {
+        Path lock = data.resolve("psr.lock");
+        if (!Files.exists(lock)) return;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock l = ch.tryLock();
+            if (l == null) {
+                throw new IOException("a PSR controller still runs on " + data + " (" + Files.readString(lock).strip() + " holds " + lock
+                        + "); stop it, or give the demo another --dir. Nothing was changed");
+            }
+            l.release();
+        }
     }
 
     /** Free UDP ports on 127.0.0.1, one per controller (taken now, free again when the controllers bind them). */

@@ -45,6 +45,7 @@ final class PlantView {
     private final Deque<Sample> trend = new ArrayDeque<>();
     private final Deque<Marker> markers = new ArrayDeque<>();
     private final Deque<String> events = new ArrayDeque<>();
+    private final Map<String, Long> switchOvers = new TreeMap<>();
     private boolean subscriberConnected;
     private long tankOp = -1;
     private boolean tankCycleInGroup;
@@ -90,9 +91,16 @@ final class PlantView {
         Reading before = primaries.put(part, announcement);
         int was = before == null ? -1 : nodeOf(before);
         if (before != null && was != node) {
-            String text = part + ": primary node " + was + " -> node " + node + " (view " + announcement.view() + ")";
-            marker(now, text, part + " -> " + node, true);
+            Long asked = switchOvers.remove(part);
+            boolean planned = asked != null && now - asked < 30_000;
+            String text = part + ": primary node " + was + " -> node " + node + " (view " + announcement.view() + ")" + (planned ? ", switch-over" : "");
+            marker(now, text, part + " -> " + node, !planned);
         }
+    }
+
+    /** A transfer of {@code part} was asked for: its next change of primary is a switch-over, not a failover. */
+    synchronized void expectSwitchOver(String part) {
+        switchOvers.put(part, System.currentTimeMillis());
     }
 
     synchronized void nodeOnline(int node, String state) {

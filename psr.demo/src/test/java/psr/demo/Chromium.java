@@ -54,15 +54,22 @@ final class Chromium {
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--window-size=1400,860", "--virtual-time-budget=4000"));
         command.addAll(what);
-        Path err = profile.resolve("stderr.txt");
-        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        Path err = Files.createTempFile("chromium", ".err");
+        Path out = Files.createTempFile("chromium", ".out");
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("Chromium did not finish in 60 s: " + command);
+            if (p.exitValue() != 0) throw new AssertionError("Chromium exited " + p.exitValue() + ": " + Files.readString(err));
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("Chromium did not finish in 60 s: " + command);
+            try (java.util.stream.Stream<Path> files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            Files.deleteIfExists(err);
+            Files.deleteIfExists(out);
         }
-        if (p.exitValue() != 0) throw new AssertionError("Chromium exited " + p.exitValue() + ": " + Files.readString(err));
-        return out;
     }
 
     /** An integer attribute of the element with id {@code id} in a dumped DOM. */

@@ -26,13 +26,17 @@ final class TankSubscriber implements AutoCloseable {
     static final String CYCLE = "%24task/tank-control/cycle";
     private static final Pattern VALUE = Pattern.compile("\"value\":(\"[^\"]*\"|[^,}]+)");
     private static final Pattern OP = Pattern.compile("\"op\":(\\d+)");
+    private static final Pattern TS = Pattern.compile("\"ts\":(\\d+)");
     private static final Pattern NODE = Pattern.compile("\"node\":(\\d+)");
 
-    /** One message: when it arrived, the key (topic below the part), its value as JSON text, its op-number. */
-    record Message(long nanos, String key, String value, long op) {}
+    /**
+     * One message: when it arrived, the key (topic below the part), its value as JSON text, its op-number and its
+     * source timestamp (the time of the cycle that wrote it: a republish keeps it, a second execution would not).
+     */
+    record Message(long nanos, String key, String value, long op, long ts) {}
 
     /** The messages of one op-number, in arrival order; {@code first} is when the first arrived. */
-    record Operation(long op, long first, Map<String, String> values) {
+    record Operation(long op, long first, Map<String, String> values, Map<String, Long> stamps) {
         boolean has(String key) {
             return values.containsKey(key);
         }
@@ -52,7 +56,7 @@ final class TankSubscriber implements AutoCloseable {
             @Override
             public void connectionLost(Throwable cause) {
                 synchronized (messages) {
-                    messages.add(new Message(System.nanoTime(), "$lost", cause.toString(), -1));
+                    messages.add(new Message(System.nanoTime(), "$lost", cause.toString(), -1, 0));
                 }
             }
 
@@ -69,9 +73,10 @@ final class TankSubscriber implements AutoCloseable {
                 if (key.equals("$sync") || key.endsWith("/set") || key.equals("set") || payload.isEmpty()) return;
                 Matcher v = VALUE.matcher(payload);
                 Matcher o = OP.matcher(payload);
-                if (!v.find() || !o.find()) throw new AssertionError("not a bridge payload on " + topic + ": " + payload);
+                Matcher t = TS.matcher(payload);
+                if (!v.find() || !o.find() || !t.find()) throw new AssertionError("not a bridge payload on " + topic + ": " + payload);
                 synchronized (messages) {
-                    messages.add(new Message(now, key, v.group(1), Long.parseLong(o.group(1))));
+                    messages.add(new Message(now, key, v.group(1), Long.parseLong(o.group(1)), Long.parseLong(t.group(1))));
                 }
             }
 
@@ -117,7 +122,12 @@ final class TankSubscriber implements AutoCloseable {
             if (before != null && m.op() < before) {
                 throw new AssertionError("op-number went back on topic " + PREFIX + m.key() + ": " + before + " then " + m.op());
             }
-            byOp.computeIfAbsent(m.op(), op -> new Operation(op, m.nanos(), new LinkedHashMap<>())).values().put(m.key(), m.value());
+            Operation op = byOp.computeIfAbsent(m.op(), n -> new Operation(n, m.nanos(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+            String seen = op.values().put(m.key(), m.value());
+            Long stamp = op.stamps().put(m.key(), m.ts());
+            if (seen != null && (!seen.equals(m.value()) || stamp != m.ts())) {
+                throw new AssertionError("two different values of " + m.key() + " at op " + m.op() + ": " + seen + " and " + m.value());
+            }
         }
         return new ArrayList<>(byOp.values());
     }

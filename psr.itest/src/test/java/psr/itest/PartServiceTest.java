@@ -260,10 +260,14 @@ class PartServiceTest {
 
         // A bad value is refused; the replica goes on with what it had (still not forwarding, still the same service).
         props.put("request.timeout.ms", "soon");
+        props.put("forward.writes", true); // would switch forwarding on, were the configuration taken
         configurations.get(3).update(props);
-        Thread.sleep(500);
+        Thread.sleep(500); // ConfigAdmin delivers asynchronously; nothing observable says "refused"
         assertThat(parts().get(3)).isSameAs(backup);
         assertThat(backup.status().role()).isEqualTo(Role.BACKUP);
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> get(backup.submit(Operation.put("temp", Value.ofInt32(950)))));
+        assertThat(refused.getCause()).isInstanceOf(psr.api.state.NotPrimaryException.class); // still not forwarding
 
         props.put("request.timeout.ms", 2000);
         props.put("forward.writes", true);

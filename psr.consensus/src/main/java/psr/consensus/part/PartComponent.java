@@ -188,18 +188,18 @@ public final class PartComponent {
         next.cluster(cluster);
         try {
             next.start();
-        } catch (Exception e) {
-            next.stop();
+            if (watchdogs != null) next.watchWith(watchdogs);
+            listeners.forEach(next::addListener);
+            for (BoundTask t : tasks) next.addTask(t.binding());
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("psr.part", settings.part());
+            props.put("psr.node", settings.node());
+            registration = context.registerService(PartState.class, next, props);
+        } catch (Exception | Error e) {
+            next.stop(); // no replica runs that nobody can reach or stop
             throw e;
         }
-        if (watchdogs != null) next.watchWith(watchdogs);
-        listeners.forEach(next::addListener);
-        for (BoundTask t : tasks) next.addTask(t.binding());
         runtime = next;
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("psr.part", settings.part());
-        props.put("psr.node", settings.node());
-        registration = context.registerService(PartState.class, next, props);
     }
 
     /** Unregisters and stops the running runtime, handing the part over first when it is the primary. */
@@ -237,11 +237,20 @@ public final class PartComponent {
             restart(updated, who + ": configuration changed; starting the replica that was stopped");
             return;
         }
-        java.util.List<String> changed = PartSettings.changedProperties(current.settings(), updated);
+        PartSettings before = current.settings();
+        java.util.List<String> changed = PartSettings.changedProperties(before, updated);
         if (changed.isEmpty()) return;
+        if (changed.contains("part") || changed.contains("node")) {
+            // Another part or node is another replica: its listeners and tasks are other services, its storage another
+            // directory. DS does not rebind for a modified configuration, so say what to do instead.
+            logger.error("configuration " + pid + " rejected: part " + before.part() + " node " + before.node() + " cannot become part "
+                    + updated.part() + " node " + updated.node() + " in place; create a new configuration for it (and delete this one)."
+                    + " The replica goes on with its previous configuration");
+            return;
+        }
         if (PartSettings.APPLIED_WITHOUT_RESTART.containsAll(changed)) {
             current.applyWithoutRestart(updated);
-            logger.info(who + ": configuration applied without a restart: " + describe(changed, current.settings(), updated));
+            logger.info(who + ": configuration applied without a restart: " + describe(changed, before, updated));
             return;
         }
         restart(updated, who + ": configuration changed (" + String.join(", ", changed) + "); restarting the replica from its disk");
@@ -278,20 +287,33 @@ public final class PartComponent {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    synchronized void addChangeListener(ChangeListener listener, Map<String, Object> properties) {
+    // Bind methods filter before they lock: DS calls them on every part's component, and a component restarting its
+    // replica holds its lock while services come and go.
+    void addChangeListener(ChangeListener listener, Map<String, Object> properties) {
         if (!forThisPart(properties)) return;
-        listeners.add(listener);
-        if (runtime != null) runtime.addListener(listener);
+        synchronized (this) {
+            listeners.add(listener);
+            if (runtime != null) runtime.addListener(listener);
+        }
     }
 
-    synchronized void removeChangeListener(ChangeListener listener) {
-        listeners.remove(listener);
-        if (runtime != null) runtime.removeListener(listener);
+    void removeChangeListener(ChangeListener listener) {
+        if (!listeners.contains(listener)) return;
+        synchronized (this) {
+            listeners.remove(listener);
+            if (runtime != null) runtime.removeListener(listener);
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    synchronized void addPrimaryTask(PrimaryTask task, Map<String, Object> properties) {
+    void addPrimaryTask(PrimaryTask task, Map<String, Object> properties) {
         if (!forThisPart(properties)) return;
+        synchronized (this) {
+            bindTask(task, properties);
+        }
+    }
+
+    private void bindTask(PrimaryTask task, Map<String, Object> properties) {
         try {
             Object period = properties.get("psr.task.period.ms");
             int periodMs = period instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(period).trim());
@@ -305,9 +327,12 @@ public final class PartComponent {
         }
     }
 
-    synchronized void removePrimaryTask(PrimaryTask task) {
-        tasks.removeIf(t -> t.task() == task);
-        if (runtime != null) runtime.removeTask(task);
+    void removePrimaryTask(PrimaryTask task) {
+        if (tasks.stream().noneMatch(t -> t.task() == task)) return;
+        synchronized (this) {
+            tasks.removeIf(t -> t.task() == task);
+            if (runtime != null) runtime.removeTask(task);
+        }
     }
 
     private String part() {

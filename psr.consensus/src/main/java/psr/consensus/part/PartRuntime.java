@@ -677,8 +677,11 @@ public final class PartRuntime implements PartState {
         int primaryIndex = replica.primary();
         boolean primaryKnown = replica.status() == Status.NORMAL && primaryIndex != replica.self();
         if (!settings.forwardWrites()) {
-            fail(p, new NotPrimaryException(settings.part(), primaryKnown ? settings.replicas().get(primaryIndex) : -1,
-                    "forward.writes is false"));
+            NotPrimaryException notHere = new NotPrimaryException(settings.part(), primaryKnown ? settings.replicas().get(primaryIndex) : -1,
+                    "forward.writes is false");
+            // Sent before (to our replica when it led, or forwarded before forwarding was switched off): it may still
+            // commit there, so it must not be reported as certainly not done.
+            fail(p, p.everSent ? new OutcomeUnknownException(notHere.getMessage() + "; it was sent before and may or may not have committed") : notHere);
             return;
         }
         if (primaryKnown) {
