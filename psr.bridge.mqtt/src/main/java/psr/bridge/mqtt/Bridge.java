@@ -294,6 +294,30 @@ final class Bridge implements BridgeRuntime, PartPublisher.Host {
         }
     }
 
+    /**
+     * Hands one message to Paho. Our window counts a publication as done when its token completes, which can be a
+     * moment before Paho frees its own in-flight slot; a publish in that moment (or while the status and a republish's
+     * marker use the two spare slots) is refused with "too many publishes in progress". That is not a lost connection:
+     * wait a little and hand it over again, for at most publish.timeout.ms.
+     */
+    private IMqttDeliveryToken publishWhenPahoHasRoom(String topic, byte[] payload, int qos) throws MqttException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(settings.publishTimeoutMs);
+        while (true) {
+            try {
+                return client.publish(topic, payload, qos, true);
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > deadline || !running) throw e;
+                counters.add("inflight.full");
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Sends one message if one may go now; false when there was nothing. */
     private boolean publishNext() throws MqttException {
         throttle();
@@ -304,7 +328,7 @@ final class Bridge implements BridgeRuntime, PartPublisher.Host {
             OutboundQueue.Message m = p.poll(allowed);
             if (m == null) continue;
             int qos = m.topic().endsWith("/" + Topics.PRIMARY) ? 1 : settings.qos;
-            inflight.addLast(client.publish(m.topic(), m.payload(), qos, true));
+            inflight.addLast(publishWhenPahoHasRoom(m.topic(), m.payload(), qos));
             counters.add("published");
             if (m.republish()) counters.add(m.payload().length == 0 ? "cleared" : "republished");
             turn = (turn + i + 1) % all.size();
