@@ -144,9 +144,21 @@ public final class MessageCodec {
      *                        a null status, entry or required log, a null list element) or exceeds a limit
      */
     public byte[] encode(Message m) {
-        int size = encodedSize(m);
+        return encode(m, 0);
+    }
+
+    /**
+     * Encodes {@code m} after {@code headroom} bytes left zero for the caller's own header (a part's frame byte),
+     * so that framing the message needs no second copy.
+     *
+     * @throws CodecException as {@link #encode(Message)}
+     */
+    public byte[] encode(Message m, int headroom) {
+        if (headroom < 0) throw new IllegalArgumentException("headroom " + headroom + " is negative");
+        int size = headroom + encodedSize(m);
         int code = typeOf(m);
         Writer w = new Writer(new byte[size], TYPE_NAMES[code]);
+        w.pos = headroom;
         w.u8(code);
         if (m instanceof Prepare p) {
             w.nonNegative("view", p.view()).nonNegative("op", p.op()).nonNegative("commit", p.commit());

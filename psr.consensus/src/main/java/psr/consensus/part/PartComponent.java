@@ -131,8 +131,8 @@ public final class PartComponent {
 
     /** A primary task as bound; each runtime gets its own binding (which holds that runtime's schedule). */
     private record BoundTask(String name, PrimaryTask task, int periodMs) {
-        PartRuntime.TaskBinding binding() {
-            return new PartRuntime.TaskBinding(name, task, periodMs);
+        PrimaryTasks.Binding binding() {
+            return new PrimaryTasks.Binding(name, task, periodMs);
         }
     }
     /** Replaced on a configuration change that needs a restart; null while none runs. Guarded by this. */
@@ -318,7 +318,7 @@ public final class PartComponent {
             Object period = properties.get("psr.task.period.ms");
             int periodMs = period instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(period).trim());
             BoundTask bound = new BoundTask(String.valueOf(properties.get("psr.task")), task, periodMs);
-            PartRuntime.TaskBinding binding = bound.binding(); // checks name and period
+            PrimaryTasks.Binding binding = bound.binding(); // checks name and period
             tasks.add(bound);
             if (runtime != null) runtime.addTask(binding);
         } catch (IllegalArgumentException e) {

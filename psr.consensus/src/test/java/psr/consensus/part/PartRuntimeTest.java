@@ -199,7 +199,7 @@ class PartRuntimeTest {
                 long previous = cycle.read("pump/cycle-seen").map(Value::asInt64).orElse(0L);
                 cycle.put("pump/cycle-seen", Value.ofInt64(previous + 1)); // bumpless: continues from committed state
             };
-            nodes[n].addTask(new PartRuntime.TaskBinding("pump", task, 20));
+            nodes[n].addTask(new PrimaryTasks.Binding("pump", task, 20));
         }
         await("cycles on the first primary", () -> committedCycles.size() >= 10);
         nodes[1].stop();

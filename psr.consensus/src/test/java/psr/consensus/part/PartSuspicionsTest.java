@@ -135,7 +135,7 @@ class PartSuspicionsTest {
         byte[] encoded = MessageCodec.DEFAULT.encode(new Message.NewState(s.view(), at, at, at, at, List.of(),
                 psr.consensus.core.CheckpointChunk.of(checkpoint, 0, Integer.MAX_VALUE)));
         byte[] framed = new byte[encoded.length + 1];
-        framed[0] = PartRuntime.FRAME_REPLICA;
+        framed[0] = ForwardingFrames.FRAME_REPLICA;
         System.arraycopy(encoded, 0, framed, 1, encoded.length);
         long droppedBefore = nodes[3].status().droppedMessages();
         network.node(1).send("boiler", 3, framed);
@@ -250,7 +250,7 @@ class PartSuspicionsTest {
 
         @Override
         public void send(String part, int toNode, byte[] message) {
-            if (message.length > 1 && message[0] == PartRuntime.FRAME_REPLICA) {
+            if (message.length > 1 && message[0] == ForwardingFrames.FRAME_REPLICA) {
                 Message m = MessageCodec.DEFAULT.decode(message, 1, message.length - 1);
                 if (m instanceof Message.PrepareOk ok) {
                     if (storage.failed && ok.op() > storage.highestAckWhenFailed) {
