@@ -36,7 +36,7 @@ final class CommitCheck {
 
     static String cannotCommitNow(PartSettings settings, Replica r) {
         String here = "node " + settings.node();
-        if (r.status() == Status.RECOVERING) return here + " cannot commit: " + r.refusal();
+        if (r.status() == Status.RECOVERING) return here + " cannot commit: " + ReplicaEventLog.inNodeIds(r.refusal(), settings.replicas());
         if (r.quorumConnected()) return null;
         boolean primaryKnown = r.status() == Status.NORMAL;
         int primary = r.primary();
@@ -57,7 +57,7 @@ final class CommitCheck {
     static String leader(PartSettings settings, Replica r) {
         return switch (r.status()) {
             case NORMAL -> "node " + settings.replicas().get(r.primary()) + " leads view " + r.view()
-                    + (r.isServingPrimary() || r.primary() != r.self() ? "" : ", not serving: " + r.refusal());
+                    + (r.isServingPrimary() || r.primary() != r.self() ? "" : ", not serving: " + ReplicaEventLog.inNodeIds(r.refusal(), settings.replicas()));
             case VIEW_CHANGE -> "no primary known: view change to view " + r.view() + " in progress";
             case RECOVERING -> "no primary known: this node is recovering";
         };
@@ -69,7 +69,7 @@ final class CommitCheck {
     }
 
     /** Why there is no primary to send to, as a timeout reports it. */
-    static String noPrimaryReason(Replica r) {
-        return r.refusal().isEmpty() ? "no primary known (" + r.status() + ", view " + r.view() + ")" : r.refusal();
+    static String noPrimaryReason(PartSettings settings, Replica r) {
+        return r.refusal().isEmpty() ? "no primary known (" + r.status() + ", view " + r.view() + ")" : ReplicaEventLog.inNodeIds(r.refusal(), settings.replicas());
     }
 }

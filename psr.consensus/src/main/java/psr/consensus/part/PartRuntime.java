@@ -86,7 +86,8 @@ public final class PartRuntime implements PartState {
     /** The largest command (encoded operation) accepted: a quarter of the message budget. */
     private final int maxCommandBytes;
     private final PartStateMachine stateMachine = new PartStateMachine();
-    private final Random random = new Random();
+    /** Client ids and the replica's random back-offs; seeded in tests, so that a manual-time run repeats exactly. */
+    private final Random random;
     private final AtomicLong transportDrops = new AtomicLong();
     private final ChangeDelivery delivery;
     private final PrimaryTasks tasks;
@@ -118,6 +119,11 @@ public final class PartRuntime implements PartState {
     private volatile String failure = "";
 
     public PartRuntime(PartSettings settings, Transport transport, EventLoops loops, DurableStorageProvider storageProvider, Log log) {
+        this(settings, transport, loops, storageProvider, log, new Random());
+    }
+
+    PartRuntime(PartSettings settings, Transport transport, EventLoops loops, DurableStorageProvider storageProvider, Log log, Random random) {
+        this.random = random;
         this.settings = settings;
         this.transport = transport;
         this.loops = loops;
@@ -204,12 +210,10 @@ public final class PartRuntime implements PartState {
      */
     public void handOverBeforeStop() {
         CompletionStage<Integer> handOver = handOver();
-        if (handOver == null) return;
         try {
-            int leader = handOver.toCompletableFuture().get(2L * settings.electionTimeoutMs() + 1000, TimeUnit.MILLISECONDS);
-            log.info("part " + settings.part() + " node " + settings.node() + ": stopping; handed the part over to node " + leader + " first");
+            handOver.toCompletableFuture().get(2L * settings.electionTimeoutMs() + 1000, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            log.warn("part " + settings.part() + " node " + settings.node() + ": stopping as primary without a hand-over: " + e.getCause().getMessage());
+            // logged by handOver()
         } catch (java.util.concurrent.TimeoutException e) {
             log.warn("part " + settings.part() + " node " + settings.node() + ": stopping as primary; the hand-over did not finish in time");
         } catch (InterruptedException e) {
@@ -217,14 +221,20 @@ public final class PartRuntime implements PartState {
         }
     }
 
-    /** Starts handing the part over to a connected peer when this replica is the primary; null when there is nothing to do. */
+    /**
+     * Hands the part over to a connected peer when this replica is the primary, and logs how that ended. The stage
+     * gives the new primary's node id, or -1 when there was nothing to do (not the primary, no peer connected).
+     */
     CompletionStage<Integer> handOver() {
         PartStatus s = status;
-        if (stopped || s.role() != Role.PRIMARY) return null;
-        for (PeerStatus peer : s.peers()) {
-            if (peer.connected()) return transferPrimary(peer.node());
-        }
-        return null;
+        if (stopped || s.role() != Role.PRIMARY) return CompletableFuture.completedFuture(-1);
+        int target = s.peers().stream().filter(PeerStatus::connected).mapToInt(PeerStatus::node).findFirst().orElse(-1);
+        if (target < 0) return CompletableFuture.completedFuture(-1);
+        String who = "part " + settings.part() + " node " + settings.node();
+        return transferPrimary(target).whenComplete((leader, e) -> {
+            if (e == null) log.info(who + ": stopping; handed the part over to node " + leader + " first");
+            else log.warn(who + ": stopping as primary without a hand-over: " + (e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e).getMessage());
+        });
     }
 
     /**
@@ -476,7 +486,7 @@ public final class PartRuntime implements PartState {
         @Override public boolean servingPrimary() { return replica.isServingPrimary(); }
         @Override public void submitHere(Request request) { driver.submit(request); }
         @Override public int remotePrimaryNode() { return CommitCheck.remotePrimaryNode(settings, replica); }
-        @Override public String noPrimaryReason() { return CommitCheck.noPrimaryReason(replica); }
+        @Override public String noPrimaryReason() { return CommitCheck.noPrimaryReason(settings, replica); }
 
         @Override
         public void forward(int node, long clientId, long requestNumber, byte[] command) {

@@ -38,7 +38,7 @@ final class ReplicaEventLog {
     Line line(ReplicaEvent event) {
         String who = "part " + part + " node " + node + ": ";
         if (event instanceof ViewChangeStarted e) {
-            return new Line(true, who + "view change from view " + e.fromView() + " to view " + e.view() + " started: " + e.reason() + "; "
+            return new Line(true, who + "view change from view " + e.fromView() + " to view " + e.view() + " started: " + inNodeIds(e.reason(), replicas) + "; "
                     + "node " + nodeOf(e.leader()) + " would lead it");
         } else if (event instanceof PrimarySilent e) {
             return new Line(true, who + "primary node " + nodeOf(e.primary()) + " of view " + e.view() + " silent for " + ms(e.silentTicks())
@@ -59,7 +59,7 @@ final class ReplicaEventLog {
             return new Line(false, who + "state transfer towards view " + e.view() + " started: asking node " + nodeOf(e.source())
                     + " for what follows op " + e.afterOp());
         } else if (event instanceof RecoveryStarted e) {
-            return new Line(true, who + "recovery started: " + e.why() + "; serving nothing until a quorum including the primary answered");
+            return new Line(true, who + "recovery started: " + inNodeIds(e.why(), replicas) + "; serving nothing until a quorum including the primary answered");
         } else if (event instanceof Handover e) {
             return new Line(e.stage().equals("abandoned"), who + "leadership transfer of view " + e.view() + " to node " + nodeOf(e.target())
                     + " " + switch (e.stage()) {
@@ -70,6 +70,23 @@ final class ReplicaEventLog {
         }
         return new Line(false, who + event);
     }
+
+    /**
+     * {@code text} from the core (a reason, a refusal) with every "replica N" (N a replica index of the group) written
+     * as "node X", the node id an operator knows; other text stays as it is. The core names replicas by index because
+     * it knows no node ids.
+     */
+    static String inNodeIds(String text, List<Integer> replicas) {
+        java.util.regex.Matcher m = REPLICA_INDEX.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            int index = Integer.parseInt(m.group(1));
+            m.appendReplacement(out, index < replicas.size() ? "node " + replicas.get(index) : m.group());
+        }
+        return m.appendTail(out).toString();
+    }
+
+    private static final java.util.regex.Pattern REPLICA_INDEX = java.util.regex.Pattern.compile("\\breplica (\\d{1,2})\\b");
 
     private int nodeOf(int replica) {
         return replicas.get(replica);

@@ -27,7 +27,7 @@ final class StatusProjection {
         // The primary is known only in normal status; in a view change primaryOf(view) is merely the candidate.
         int primaryNode = r.status() == Status.NORMAL ? settings.replicas().get(r.primary()) : -1;
         return new StateValues.PartStatusValue(settings.part(), settings.node(), role, r.view(), primaryNode,
-                r.quorumConnected(), peers, r.opNumber(), r.commitNumber(), lag, r.refusal(), r.droppedMessages() + transportDrops);
+                r.quorumConnected(), peers, r.opNumber(), r.commitNumber(), lag, ReplicaEventLog.inNodeIds(r.refusal(), settings.replicas()), r.droppedMessages() + transportDrops);
     }
 
     /** The last status of a replica that no longer runs: role STOPPED, with why. */

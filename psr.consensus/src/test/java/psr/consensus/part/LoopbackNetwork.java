@@ -3,6 +3,7 @@ package psr.consensus.part;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,11 +14,25 @@ import psr.api.transport.Transport;
 /** An in-memory network of transports, one per node, that can cut a node off; for tests. */
 final class LoopbackNetwork {
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
-    private final ExecutorService wire = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "loopback-wire");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Executor wire;
+    private final Runnable shutdown;
+
+    /** A network whose wire is a thread of its own. */
+    LoopbackNetwork() {
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "loopback-wire");
+            t.setDaemon(true);
+            return t;
+        });
+        this.wire = thread;
+        this.shutdown = thread::shutdownNow;
+    }
+
+    /** A network whose wire is {@code wire} (a manual-time loop: then delivery is in virtual time, in send order). */
+    LoopbackNetwork(psr.api.osal.EventLoop wire) {
+        this.wire = wire::execute;
+        this.shutdown = wire::close;
+    }
 
     final class Node implements Transport {
         final int id;
@@ -64,6 +79,6 @@ final class LoopbackNetwork {
     }
 
     void shutdown() {
-        wire.shutdownNow();
+        shutdown.run();
     }
 }

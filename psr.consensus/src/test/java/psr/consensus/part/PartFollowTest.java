@@ -3,8 +3,6 @@ package psr.consensus.part;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static psr.consensus.part.PartRuntimeTest.await;
-import static psr.consensus.part.PartRuntimeTest.get;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,7 +74,7 @@ class PartFollowTest {
     @Test
     void aFollowerStartedWhileWritesGoOnSeesExactlyTheCommittedState() throws Exception {
         cluster.startAll(true);
-        await("a primary", () -> cluster.primaryNode() > 0);
+        cluster.await("a primary", () -> cluster.primaryNode() > 0);
         List<CompletableFuture<?>> writes = new ArrayList<>();
         Mirror[] mirrors = new Mirror[4];
         for (int i = 0; i < 300; i++) {
@@ -89,11 +87,11 @@ class PartFollowTest {
                 cluster.nodes[n].follow(mirrors[n]);
             }
         }
-        for (CompletableFuture<?> w : writes) get(w);
+        for (CompletableFuture<?> w : writes) cluster.get(w);
         for (int n = 1; n <= 3; n++) {
             Mirror m = mirrors[n];
             PartRuntime node = cluster.nodes[n];
-            await("node " + n + " applied everything", () -> m.op == node.status().commitNumber()
+            cluster.await("node " + n + " applied everything", () -> m.op == node.status().commitNumber()
                     && node.status().commitNumber() == cluster.nodes[cluster.primaryNode()].status().commitNumber());
             assertEquals("", m.problem, "node " + n + ": " + m.events);
             assertEquals(node.readLocal(""), m.copy(), "node " + n + ": the snapshot plus the changes after it are the state");
@@ -105,32 +103,32 @@ class PartFollowTest {
     @Test
     void onlyThePrimaryServesAndANewPrimaryServesOnlyWithEverythingTheOldOneCommitted() throws Exception {
         cluster.startAll(true);
-        await("a primary", () -> cluster.primaryNode() > 0);
+        cluster.await("a primary", () -> cluster.primaryNode() > 0);
         Mirror[] mirrors = new Mirror[4];
         for (int n = 1; n <= 3; n++) {
             mirrors[n] = new Mirror();
             cluster.nodes[n].follow(mirrors[n]);
         }
         int first = cluster.primaryNode();
-        await("the primary's follower is told it serves", () -> mirrors[first].serving != null && mirrors[first].serving.serving());
+        cluster.await("the primary's follower is told it serves", () -> mirrors[first].serving != null && mirrors[first].serving.serving());
         long firstView = mirrors[first].serving.view();
         for (int n = 1; n <= 3; n++) {
             if (n != first) {
                 int node = n;
-                await("node " + n + " told it does not serve", () -> mirrors[node].serving != null);
+                cluster.await("node " + n + " told it does not serve", () -> mirrors[node].serving != null);
                 assertFalse(mirrors[n].serving.serving());
             }
         }
-        for (int i = 0; i < 50; i++) get(cluster.nodes[first].submit(Operation.put("v" + i, Value.ofInt64(i))));
+        for (int i = 0; i < 50; i++) cluster.get(cluster.nodes[first].submit(Operation.put("v" + i, Value.ofInt64(i))));
         Map<String, Value> committed = cluster.nodes[first].readLocal("");
 
         cluster.nodes[first].stop();
         assertFalse(mirrors[first].serving.serving(), "a stopped primary tells its followers before it stops: " + mirrors[first].events);
 
-        await("a new primary", () -> cluster.primaryNode() > 0 && cluster.primaryNode() != first);
+        cluster.await("a new primary", () -> cluster.primaryNode() > 0 && cluster.primaryNode() != first);
         int second = cluster.primaryNode();
         Mirror m = mirrors[second];
-        await("the new primary's follower is told it serves", () -> m.serving != null && m.serving.serving());
+        cluster.await("the new primary's follower is told it serves", () -> m.serving != null && m.serving.serving());
         Serving s = m.serving;
         assertTrue(s.view() > firstView, "a later view than " + firstView + ": " + s);
         synchronized (m) {
@@ -145,18 +143,18 @@ class PartFollowTest {
     @Test
     void aClosedFollowerIsGivenNothingMore() throws Exception {
         cluster.startAll(true);
-        await("a primary", () -> cluster.primaryNode() > 0);
+        cluster.await("a primary", () -> cluster.primaryNode() > 0);
         PartRuntime p = cluster.nodes[cluster.primaryNode()];
         Mirror m = new Mirror();
         PartState.Following f = p.follow(m);
-        get(p.submit(Operation.put("a", Value.ofBool(true))));
-        await("the change", () -> m.copy().containsKey("a"));
+        cluster.get(p.submit(Operation.put("a", Value.ofBool(true))));
+        cluster.await("the change", () -> m.copy().containsKey("a"));
         f.close();
         int before = m.events.size();
         List<Change> listened = Collections.synchronizedList(new ArrayList<>());
         p.addListener(listened::add); // called in the same delivery as followers, after them
-        get(p.submit(Operation.put("b", Value.ofBool(true))));
-        await("b delivered to the listener", () -> listened.stream().anyMatch(c -> c.changes().get(0).key().equals("b")));
+        cluster.get(p.submit(Operation.put("b", Value.ofBool(true))));
+        cluster.await("b delivered to the listener", () -> listened.stream().anyMatch(c -> c.changes().get(0).key().equals("b")));
         assertEquals(before, m.events.size(), m.events.toString());
     }
 }

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -31,16 +30,21 @@ import psr.api.state.Role;
 import psr.api.state.Value;
 
 /**
- * Three replicas of one part in one JVM, each a real {@link PartRuntime} with its own event loop, talking
- * over an in-memory network, with storage that survives a stop. Waits are bounded (10 s) and assert
- * behaviour, never timing.
+ * Three replicas of one part in one JVM, each a real {@link PartRuntime} on its event loops, talking over an
+ * in-memory network, with storage that survives a stop. Everything runs on the test's thread in virtual time
+ * ({@link ManualEventLoops}) with seeded replicas: a run repeats exactly for its seed (printed; set it with
+ * {@code -Dpsr.part.seed=N}). Waits are bounded (10 s of virtual time) and assert behaviour.
  */
 class PartRuntimeTest {
     static final long WAIT_MS = 10_000;
+    static final long SEED = Long.getLong("psr.part.seed", 1);
 
-    final LoopbackNetwork network = new LoopbackNetwork();
+    final ManualEventLoops clock = new ManualEventLoops();
+    final List<Throwable> wireErrors = new ArrayList<>();
+    final LoopbackNetwork network = new LoopbackNetwork(clock.create("wire", 0, wireErrors::add));
     final MemoryStorageProvider disks = new MemoryStorageProvider();
-    final TestEventLoops loops = new TestEventLoops();
+    final ManualEventLoops loops = clock;
+    int runtimesMade;
     final List<String> logged = Collections.synchronizedList(new ArrayList<>());
     final PartRuntime[] nodes = new PartRuntime[4]; // nodes 1..3
 
@@ -61,7 +65,7 @@ class PartRuntimeTest {
             @Override public void info(String m) { logged.add("INFO " + m); }
             @Override public void warn(String m) { logged.add("WARN " + m); }
             @Override public void error(String m, Throwable t) { logged.add("ERROR " + m + ": " + t); }
-        });
+        }, new java.util.Random(SEED * 1_000_003 + runtimesMade++));
         r.start();
         nodes[node] = r;
         return r;
@@ -71,22 +75,26 @@ class PartRuntimeTest {
         for (int n = 1; n <= 3; n++) start(n, forward);
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void printSeed(org.junit.jupiter.api.TestInfo test) {
+        System.out.println(getClass().getSimpleName() + "." + test.getDisplayName() + ": seed " + SEED + " (-Dpsr.part.seed=" + SEED + " repeats it)");
+    }
+
     @AfterEach
     void stopAll() {
         for (PartRuntime r : nodes) if (r != null) r.stop();
         network.shutdown();
+        assertEquals(List.of(), wireErrors, "the network's deliveries threw");
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("not within " + WAIT_MS + " ms: " + what);
-            Thread.sleep(5);
-        }
+    /** Lets virtual time pass until {@code condition} holds, at most {@link #WAIT_MS}. */
+    void await(String what, BooleanSupplier condition) {
+        clock.runUntil(what, WAIT_MS, condition);
     }
 
-    static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    /** Lets virtual time pass until {@code stage} completes, at most {@link #WAIT_MS}; then as Future.get. */
+    <T> T get(java.util.concurrent.CompletionStage<T> stage) throws ExecutionException {
+        return clock.get(stage, WAIT_MS);
     }
 
     int primaryNode() {
@@ -269,9 +277,9 @@ class PartRuntimeTest {
         await("a primary", () -> primaryNode() == 1 && nodes[3].status().role() == Role.BACKUP);
         network.node(3).cut = true;
         await("node 3 not quorum-connected", () -> !nodes[3].status().quorumConnected());
-        long start = System.nanoTime();
+        long start = clock.nowMs();
         ExecutionException e = assertThrows(ExecutionException.class, () -> get(nodes[3].submit(Operation.put("x", Value.ofInt64(1)))));
-        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long tookMs = clock.nowMs() - start;
         assertInstanceOf(psr.api.state.StateException.class, e.getCause());
         assertFalse(e.getCause() instanceof psr.api.state.OutcomeUnknownException, "never sent, so certainly not committed");
         assertEquals("part boiler: node 3 is not quorum-connected (it reaches none of the other replicas [1, 2]) and does not reach the"
@@ -292,20 +300,9 @@ class PartRuntimeTest {
         network.node(3).cut = true;
         List<CompletableFuture<OperationResult>> all = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) all.add(nodes[3].submit(Operation.put("k" + (i % 100), Value.ofInt64(i))).toCompletableFuture());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        int done = 0;
-        for (CompletableFuture<OperationResult> f : all) {
-            try {
-                f.get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                // expected: not committed / outcome unknown
-            } catch (java.util.concurrent.TimeoutException e) {
-                break;
-            }
-            done++;
-        }
-        synchronized (logged) { for (String l : logged) if (l.startsWith("ERROR")) System.out.println("LOGGED " + l.substring(0, Math.min(300, l.length()))); }
-        assertEquals(all.size(), done, "requests answered within 15 s");
+        clock.runUntil("every request answered", 15_000, () -> all.stream().allMatch(CompletableFuture::isDone));
+        assertTrue(all.stream().allMatch(CompletableFuture::isCompletedExceptionally), "none committed at a cut-off node");
+        assertEquals(List.of(), logged.stream().filter(l -> l.startsWith("ERROR")).toList());
     }
 
     @Test
@@ -332,9 +329,10 @@ class PartRuntimeTest {
         get(nodes[1].submit(Operation.put("warm", Value.ofInt64(1))));
         network.node(1).deaf = true;
         CompletableFuture<OperationResult> f = nodes[1].submit(Operation.put("y", Value.ofInt64(7))).toCompletableFuture();
-        Thread.sleep(50); // Prepare reached 2 and 3
+        clock.runFor(50); // Prepare reached 2 and 3
         nodes[1].stop();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        assertTrue(f.isDone(), "a stop answers every caller before it returns");
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
         network.node(1).deaf = false;
         await("a new primary", () -> nodes[2].status().role() == Role.PRIMARY || nodes[3].status().role() == Role.PRIMARY);
         Optional<Value> v = get(nodes[2].read("y", ReadConsistency.LINEARIZABLE));
@@ -389,14 +387,14 @@ class PartRuntimeTest {
         await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP && nodes[3].status().role() == Role.BACKUP);
         get(nodes[1].submit(Operation.put("k", Value.ofInt64(1))));
         await("node 1 connected to its peers", () -> nodes[1].status().peers().stream().allMatch(psr.api.state.PeerStatus::connected));
-        long start = System.nanoTime();
-        nodes[1].handOverBeforeStop();
+        long start = clock.nowMs();
+        assertTrue(get(nodes[1].handOver()) > 1, "handed over to node 2 or 3"); // what handOverBeforeStop() waits for
         nodes[1].stop();
         nodes[1] = null;
         // The successor led when the hand-over completed; its status says so once its loop has published it.
         await("a successor leads", () -> primaryNode() == 2 || primaryNode() == 3);
         int successor = primaryNode();
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1500, "within the election timeout's bound");
+        assertTrue(clock.nowMs() - start < 1500, "within the election timeout's bound");
         assertTrue(logged.stream().anyMatch(l -> l.contains("node 1: stopping; handed the part over to node " + successor + " first")), logged.toString());
         assertEquals(1, get(nodes[successor].read("k", ReadConsistency.LINEARIZABLE)).orElseThrow().asInt64());
     }
@@ -422,5 +420,37 @@ class PartRuntimeTest {
         nodes[1].stop();
         assertTrue(closed.get());
         nodes[1] = null;
+    }
+
+    /** One scripted run: writes, the primary stopped, writes, it restarts. Returns everything the three nodes logged. */
+    static List<String> scriptedRun() throws Exception {
+        PartRuntimeTest run = new PartRuntimeTest();
+        try {
+            run.startAll(true);
+            run.await("a primary", () -> run.primaryNode() > 0);
+            for (int i = 0; i < 30; i++) run.get(run.nodes[1 + i % 3].submit(Operation.put("k" + i % 7, Value.ofInt64(i))));
+            int first = run.primaryNode();
+            run.nodes[first].stop();
+            run.nodes[first] = null;
+            run.await("a new primary", () -> run.primaryNode() > 0);
+            for (int i = 0; i < 30; i++) {
+                PartRuntime at = run.nodes[run.primaryNode()];
+                run.get(at.submit(Operation.put("k" + i % 7, Value.ofInt64(100 + i))));
+            }
+            run.start(first, true);
+            run.await("the old primary caught up", () -> localSize(run.nodes[first]) == 7);
+            run.logged.add("ended at " + run.clock.nowMs() + " ms of virtual time");
+            return new ArrayList<>(run.logged);
+        } finally {
+            run.stopAll();
+        }
+    }
+
+    @Test
+    void aRunRepeatsExactlyForItsSeed() throws Exception {
+        List<String> once = scriptedRun();
+        List<String> again = scriptedRun();
+        assertTrue(once.size() > 10, once.toString());
+        assertEquals(once, again, "the same seed, the same run: every log line at the same virtual time");
     }
 }

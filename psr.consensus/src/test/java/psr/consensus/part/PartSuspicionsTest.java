@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -39,9 +38,13 @@ import psr.consensus.sim.SimStorage;
 class PartSuspicionsTest {
     static final long WAIT_MS = 10_000;
 
-    final LoopbackNetwork network = new LoopbackNetwork();
+    static final long SEED = Long.getLong("psr.part.seed", 1);
+
+    final ManualEventLoops loops = new ManualEventLoops(); // virtual time, on the test's thread (see PartRuntimeTest)
+    final List<Throwable> wireErrors = new ArrayList<>();
+    final LoopbackNetwork network = new LoopbackNetwork(loops.create("wire", 0, wireErrors::add));
     final MemoryStorageProvider disks = new MemoryStorageProvider();
-    final TestEventLoops loops = new TestEventLoops();
+    int runtimesMade;
     final List<String> logged = Collections.synchronizedList(new ArrayList<>());
     final PartRuntime[] nodes = new PartRuntime[4]; // nodes 1..3
 
@@ -61,7 +64,7 @@ class PartSuspicionsTest {
             @Override public void info(String m) { logged.add("INFO " + m); }
             @Override public void warn(String m) { logged.add("WARN " + m); }
             @Override public void error(String m, Throwable t) { logged.add("ERROR " + m + ": " + t); }
-        });
+        }, new java.util.Random(SEED * 1_000_003 + runtimesMade++));
         r.start();
         nodes[node] = r;
         return r;
@@ -71,27 +74,34 @@ class PartSuspicionsTest {
         return start(node, network.node(node), disks);
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void printSeed(org.junit.jupiter.api.TestInfo test) {
+        System.out.println(getClass().getSimpleName() + "." + test.getDisplayName() + ": seed " + SEED + " (-Dpsr.part.seed=" + SEED + " repeats it)");
+    }
+
     @AfterEach
     void stopAll() {
         for (PartRuntime r : nodes) if (r != null) r.stop();
         network.shutdown();
+        assertEquals(List.of(), wireErrors, "the network's deliveries threw");
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        if (!within(WAIT_MS, condition)) throw new AssertionError("not within " + WAIT_MS + " ms: " + what);
+    void await(String what, BooleanSupplier condition) {
+        loops.runUntil(what, WAIT_MS, condition);
     }
 
-    static boolean within(long ms, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) return false;
-            Thread.sleep(5);
+    /** Whether {@code condition} comes to hold within {@code ms} of virtual time. */
+    boolean within(long ms, BooleanSupplier condition) {
+        try {
+            loops.runUntil("", ms, condition);
+            return true;
+        } catch (AssertionError notWithin) {
+            return false;
         }
-        return true;
     }
 
-    static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    <T> T get(java.util.concurrent.CompletionStage<T> stage) throws java.util.concurrent.ExecutionException {
+        return loops.get(stage, WAIT_MS);
     }
 
     /** The level at {@code node} by a local read, or null (also while a restarted node refuses local reads). */
@@ -168,7 +178,7 @@ class PartSuspicionsTest {
         network.node(3).cut = true;
         nodes[3].stop();
         start(3);
-        Thread.sleep(100); // a few ticks, so that status() describes the restarted replica
+        loops.runFor(100); // a few ticks, so that status() describes the restarted replica
         // Still cut off, node 3 has not heard how far the group committed. A LOCAL read may refuse (saying why), but
         // what it returns is never older than before.
         String refused = null;
@@ -210,11 +220,6 @@ class PartSuspicionsTest {
                 @Override public void sync(String name) throws IOException {
                     if (name.equals("log") && failNextLogSync) {
                         failNextLogSync = false;
-                        try {
-                            Thread.sleep(50);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
                         highestAckWhenFailed = transport.highestAck;
                         failed = true;
                         throw new IOException("fsync of log: Input/output error (simulated)");
@@ -275,7 +280,7 @@ class PartSuspicionsTest {
         storage3.failNextLogSync = true;
         List<CompletableFuture<?>> writes = new ArrayList<>();
         for (int i = 0; i < 40; i++) writes.add(nodes[1].submit(Operation.put("k" + i, Value.ofInt64(i))).toCompletableFuture());
-        for (CompletableFuture<?> w : writes) w.get(WAIT_MS, TimeUnit.MILLISECONDS);
+        await("the writes answered", () -> writes.stream().allMatch(CompletableFuture::isDone));
         await("node 3's sync failed", () -> storage3.failed);
         return storage3;
     }
@@ -293,10 +298,11 @@ class PartSuspicionsTest {
     }
 
     /**
-     * (f4) Same run. onLoopError stops the replica from another thread, so the loop goes on with the messages
-     * already queued: the next Prepare appends the next op, ReplicaStore syncs again (the log is still dirty) and
-     * that sync succeeds (as Linux's does after reporting EIO once), and a PrepareOk leaves that covers the op whose
-     * write failed. Safe behaviour: after its sync failed, node 3 acknowledges nothing more.
+     * (f4) Same run. Found when onLoopError stopped the replica from another thread: the loop went on with the
+     * messages already queued, the next Prepare appended the next op, ReplicaStore synced again (the log still dirty)
+     * and that sync succeeded (as Linux's does after reporting EIO once), and a PrepareOk left that covered the op
+     * whose write failed. Safe behaviour: after its sync failed, node 3 acknowledges nothing more (the driver halts at
+     * once, and the replica stays halted on its loop until it is stopped).
      */
     @Test
     void f4_noAcknowledgementLeavesAfterASyncFailed() throws Exception {

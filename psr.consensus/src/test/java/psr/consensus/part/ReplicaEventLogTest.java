@@ -32,4 +32,17 @@ class ReplicaEventLogTest {
         assertEquals("part boiler node 12: leadership transfer of view 4 to node 11 abandoned: no new view within two election timeouts; serving again",
                 log.line(new ReplicaEvent.Handover(4, 0, "abandoned")).text());
     }
+
+    @Test
+    void reasonsFromTheCoreNameNodesNotReplicaIndices() {
+        // Found in a manual-time run: "joined the view change of candidate replica 1" when node 2 was the candidate.
+        assertEquals("part boiler node 12: view change from view 3 to view 4 started: joined the view change of candidate node 12; node 12 would lead it",
+                log.line(new ReplicaEvent.ViewChangeStarted(4, 3, 1, "joined the view change of candidate replica 1")).text());
+        assertEquals("part boiler node 12: view change from view 3 to view 5 started: view 5 started without us (learned from node 13); node 13 would lead it",
+                log.line(new ReplicaEvent.ViewChangeStarted(5, 3, 2, "view 5 started without us (learned from replica 2)")).text());
+        assertEquals("recovering: fetching the state of view 7 from node 11 by state transfer",
+                ReplicaEventLog.inNodeIds("recovering: fetching the state of view 7 from replica 0 by state transfer", List.of(11, 12, 13)));
+        assertEquals("message from unknown replica 9", ReplicaEventLog.inNodeIds("message from unknown replica 9", List.of(11, 12, 13)),
+                "an index outside the group stays as it is");
+    }
 }
