@@ -45,6 +45,10 @@ class PartRuntimeTest {
     final MemoryStorageProvider disks = new MemoryStorageProvider();
     final ManualEventLoops loops = clock;
     int runtimesMade;
+    /** The seed of this fixture's replicas (tests that run many seeds set it before starting nodes). */
+    long seed = SEED;
+    /** Extra part properties for every node started from now on. */
+    final Map<String, Object> extra = new HashMap<>();
     final List<String> logged = Collections.synchronizedList(new ArrayList<>());
     final PartRuntime[] nodes = new PartRuntime[4]; // nodes 1..3
 
@@ -61,11 +65,12 @@ class PartRuntimeTest {
         p.put("view.change.timeout.ms", 200);
         p.put("request.timeout.ms", 4000);
         p.put("forward.writes", forward);
+        p.putAll(extra);
         PartRuntime r = new PartRuntime(PartSettings.from(p), network.node(node), loops, disks, new PartRuntime.Log() {
             @Override public void info(String m) { logged.add("INFO " + m); }
             @Override public void warn(String m) { logged.add("WARN " + m); }
             @Override public void error(String m, Throwable t) { logged.add("ERROR " + m + ": " + t); }
-        }, new java.util.Random(SEED * 1_000_003 + runtimesMade++));
+        }, new java.util.Random(seed * 1_000_003 + runtimesMade++));
         r.start();
         nodes[node] = r;
         return r;
