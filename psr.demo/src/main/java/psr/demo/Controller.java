@@ -70,8 +70,11 @@ final class Controller {
         if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
-    /** One shell command in this controller; IOException when it does not answer (not running, or still starting). */
-    LocalCommand.Answer exec(String command) throws IOException {
-        return LocalCommand.run(data, command);
+    /**
+     * One shell command in this controller, answered within {@code timeoutMs} (else UNKNOWN: a frozen controller must
+     * not freeze the demo); IOException when it does not answer at all (not running, or still starting).
+     */
+    LocalCommand.Answer exec(String command, long timeoutMs) throws IOException {
+        return LocalCommand.run(data, command, timeoutMs);
     }
 }

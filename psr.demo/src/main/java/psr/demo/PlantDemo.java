@@ -25,6 +25,8 @@ import psr.runtime.LocalCommand;
  * {@code --stop-with} even when the demo is killed with -9.
  */
 public final class PlantDemo {
+    /** A transfer takes up to two election timeouts, a setpoint up to request.timeout.ms: beyond this the controller is frozen. */
+    static final long COMMAND_TIMEOUT_MS = 10_000;
     static final String COMMANDS = "kill N | restart N | transfer PART N | setpoint METRES | status | quit   (N = 1, 2, 3; PART = tank, alarms)";
 
     private final DemoOptions options;
@@ -197,7 +199,7 @@ public final class PlantDemo {
                     if (primary < 0) return "part " + w[1] + " has no primary now; try again in a moment";
                     if (primary == to.node) return "node " + to.node + " is already the primary of " + w[1];
                     view.expectSwitchOver(w[1]);
-                    LocalCommand.Answer a = controllers.get(primary - 1).exec("psr:transfer " + w[1] + " " + to.node);
+                    LocalCommand.Answer a = controllers.get(primary - 1).exec("psr:transfer " + w[1] + " " + to.node, COMMAND_TIMEOUT_MS);
                     if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "transfer " + w[1] + " to node " + to.node, "transfer", false);
                     return a.output().strip();
                 }
@@ -213,7 +215,7 @@ public final class PlantDemo {
                     int primary = primaryOf("tank");
                     Controller c = primary > 0 ? controllers.get(primary - 1) : controllers.stream().filter(Controller::alive).findFirst().orElse(null);
                     if (c == null) return "no controller is running";
-                    LocalCommand.Answer a = c.exec("psr:put tank setpoint double " + metres);
+                    LocalCommand.Answer a = c.exec("psr:put tank setpoint double " + metres, COMMAND_TIMEOUT_MS);
                     if (a.outcome() == LocalCommand.Outcome.OK) view.marker(System.currentTimeMillis(), "setpoint " + metres + " m", "setpoint " + metres, false);
                     return a.output().strip();
                 }

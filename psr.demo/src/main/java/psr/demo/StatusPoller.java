@@ -18,6 +18,9 @@ final class StatusPoller implements Runnable {
     private static final Pattern LINE = Pattern.compile("part=(\\S+) node=\\d+ role=(\\S+) view=(\\d+) primary=(-?\\d+) qc=(\\w+) op=\\d+"
             + " commit=(\\d+) lag=\\d+ dropped=\\d+ peers=(.*?) refusal=\"(.*)\"");
 
+    /** A controller's status answer is local and instant; one that takes longer is frozen (SIGSTOP, swapping). */
+    static final long POLL_TIMEOUT_MS = 1500;
+
     private final List<Controller> controllers;
     private final PlantView view;
     private volatile boolean stopped;
@@ -52,9 +55,9 @@ final class StatusPoller implements Runnable {
             return;
         }
         try {
-            LocalCommand.Answer answer = c.exec("psr:status -1");
+            LocalCommand.Answer answer = c.exec("psr:status -1", POLL_TIMEOUT_MS);
             view.replicas(c.node, parse(answer.output()));
-            view.controllerState(c.node, "running");
+            view.controllerState(c.node, answer.outcome() == LocalCommand.Outcome.UNKNOWN ? "not answering" : "running");
         } catch (IOException e) {
             view.controllerState(c.node, "starting");
         }
