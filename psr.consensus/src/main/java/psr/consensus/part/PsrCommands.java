@@ -60,6 +60,19 @@ public final class PsrCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ServiceComponentRuntime scr;
 
+    /**
+     * The platform's clock (the OSAL backend's), for the source timestamp of values written from the shell: on VxWorks
+     * the kernel's time, which the plant's other devices are set to, rather than the JVM's idea of it. Without an OSAL
+     * backend, the JVM's clock.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile psr.api.osal.Clock clock;
+
+    long now() {
+        psr.api.osal.Clock c = clock;
+        return c != null ? c.wallMillis() : System.currentTimeMillis();
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPart(PartState part) {
         parts.put(part.part(), part);
@@ -193,7 +206,7 @@ public final class PsrCommands {
     public String put(String... args) throws Exception {
         Args a = new Args(args, 4, 4, "psr:put part key type value   (type: bool int32 int64 float double string bytes)", 3);
         PartState p = part(a.positional.get(0));
-        Value value = Value.parse(type(a.positional.get(2)), a.positional.get(3), System.currentTimeMillis());
+        Value value = Value.parse(type(a.positional.get(2)), a.positional.get(3), now());
         OperationResult r = await(p.submit(Operation.put(a.positional.get(1), value)).toCompletableFuture());
         return (a.oneLine ? "committed op=" + r.opNumber() + " view=" + r.view() : "committed at op " + r.opNumber() + " in view " + r.view());
     }
@@ -208,7 +221,7 @@ public final class PsrCommands {
         if (a.positional.size() != (a.absent ? 4 : 5)) throw new IllegalArgumentException("usage: " + usage);
         PartState p = part(a.positional.get(0));
         ValueType type = type(a.positional.get(2));
-        long now = System.currentTimeMillis();
+        long now = now();
         Value expected = a.absent ? null : Value.parse(type, a.positional.get(3), now);
         Value next = Value.parse(type, a.positional.get(a.absent ? 3 : 4), now);
         OperationResult r = await(p.submit(Operation.compareAndSet(a.positional.get(1), expected, next)).toCompletableFuture());

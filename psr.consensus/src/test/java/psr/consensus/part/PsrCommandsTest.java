@@ -15,4 +15,31 @@ class PsrCommandsTest {
         assertEquals("-1", PsrCommands.scriptText(Value.ofInt32(-1)));
         assertEquals("71.5", PsrCommands.scriptText(Value.ofDouble(71.5)));
     }
+
+    @Test
+    void valuesWrittenFromTheShellCarryThePlatformClocksTime() throws Exception {
+        java.util.List<psr.api.state.Operation> submitted = new java.util.ArrayList<>();
+        psr.api.state.PartState boiler = (psr.api.state.PartState) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {psr.api.state.PartState.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "part" -> "boiler";
+                    case "submit" -> {
+                        submitted.add((psr.api.state.Operation) args[0]);
+                        yield java.util.concurrent.CompletableFuture.completedFuture(new StateValues.OperationResultValue(true, 12, 1, null));
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        PsrCommands commands = new PsrCommands(null);
+        commands.addPart(boiler);
+        commands.clock = new psr.api.osal.Clock() {
+            @Override public long monotonicNanos() { return 0; }
+            @Override public long wallMillis() { return 1_700_000_000_123L; }
+            @Override public long resolutionNanos() { return 1; }
+        };
+        assertEquals("committed at op 12 in view 1", commands.put("boiler", "setpoint", "double", "71.5"));
+        commands.cas("boiler", "mode", "string", "auto", "manual");
+        psr.api.state.Operation.Put put = (psr.api.state.Operation.Put) submitted.get(0);
+        assertEquals(1_700_000_000_123L, put.value().timestamp());
+        psr.api.state.Operation.CompareAndSet cas = (psr.api.state.Operation.CompareAndSet) submitted.get(1);
+        assertEquals(1_700_000_000_123L, cas.newValue().timestamp());
+    }
 }
