@@ -71,10 +71,13 @@ class StorageComponentTest {
         for (Configuration configuration : created) {
             configuration.delete();
         }
-        // Leave no storage service behind for the next test.
+        // Leave no storage service and no component configuration behind for the next test (one that failed to
+        // activate has no service, and DS drops it a moment after its configuration is deleted).
         long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        while (context.getServiceReferences(DurableStorage.class, null).size() > 0) {
-            assertThat(System.currentTimeMillis()).as("storage services gone after delete").isLessThan(deadline);
+        while (context.getServiceReferences(DurableStorage.class, null).size() > 0
+                || !scr.getComponentConfigurationDTOs(description()).isEmpty()) {
+            assertThat(System.currentTimeMillis()).as("storage services and component configurations gone after delete")
+                    .isLessThan(deadline);
             Thread.sleep(20);
         }
     }

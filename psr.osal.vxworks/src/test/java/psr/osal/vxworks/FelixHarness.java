@@ -21,15 +21,18 @@ import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * Starts Felix from the test class path with both OSAL backends and the services a controller runs. The PSR API
- * packages (and ConfigAdmin's) come from the class path through the system bundle, so tests use the services
- * with their own types.
+ * Starts Felix from the test class path with what a controller runs ({@code cnf/controller.bndrun}: both OSAL
+ * backends and the services). The PSR API packages (and ConfigAdmin's and the log API) come from the class path
+ * through the system bundle, so tests use the services with their own types.
  */
 final class FelixHarness {
 
     static final long WAIT_MILLIS = 20_000;
     /** psr.api's packages at the versions its manifest exports (read, not repeated here), and ConfigAdmin's. */
-    static final String SHARED_PACKAGES = apiExports() + ",org.osgi.service.cm;version=1.6.0";
+    static final String SHARED_PACKAGES = apiExports() + ",org.osgi.service.cm;version=1.6.0"
+            // As the runtime's launcher does: the log API comes from the class path (cnf/controller.bndrun's -runpath).
+            + ",org.osgi.service.log;version=1.5.0;uses:=\"org.osgi.framework\""
+            + ",org.osgi.service.log.admin;version=1.0.0;uses:=\"org.osgi.service.log\"";
 
     private static String apiExports() {
         try {
@@ -49,12 +52,16 @@ final class FelixHarness {
     private FelixHarness() {
     }
 
-    /** A started framework with {@code bundles} (artifact names on the class path) and this module's bundle. */
+    /** A started framework with {@code bundles} (symbolic names of bundles on the class path) and this module's bundle. */
     static Framework start(Path storage, Map<String, String> properties, String... bundles) throws Exception {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SHARED_PACKAGES);
+        // The controller's shell and deploy folder are in the set: no console here, an empty folder of its own.
+        config.put("gosh.args", "--nointeractive --noshutdown --quiet");
+        config.put("felix.fileinstall.dir", storage.resolve("deploy").toString());
+        config.put("felix.fileinstall.log.level", "1");
         config.putAll(properties);
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
@@ -77,24 +84,52 @@ final class FelixHarness {
         return framework;
     }
 
-    static String[] runtimeBundles(String... more) {
-        List<String> all = new ArrayList<>(List.of("org.osgi.service.log", "org.apache.felix.log",
-                "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
-                "org.apache.felix.scr", "psr.osal.linux"));
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
+    /**
+     * The bundles a controller runs ({@code cnf/controller.bndrun}'s -runbundles), less the two this harness provides
+     * otherwise: {@code psr.api} (its packages come from the class path) and this module's own bundle.
+     */
+    static String[] controllerBundles() {
+        return ControllerDefinition.runBundles().stream()
+                .filter(name -> !name.equals("psr.api") && !name.equals("psr.osal.vxworks"))
+                .toArray(String[]::new);
     }
 
-    /** The location of a jar (or reactor classes directory) on the test class path whose path names the artifact. */
-    static String location(String artifact) {
+    /** The location of the jar (or reactor classes directory) on the test class path whose Bundle-SymbolicName is given. */
+    static String location(String symbolicName) {
+        List<String> seen = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             Path path = Path.of(entry);
-            String text = path.toString().replace('\\', '/');
-            if (text.contains("/" + artifact + "/") || text.contains("/" + artifact + "-")) {
+            String name = symbolicName(path);
+            if (symbolicName.equals(name)) {
                 return (Files.isDirectory(path) ? "reference:" : "") + path.toUri();
             }
+            if (name != null) seen.add(name);
         }
-        throw new AssertionError("no " + artifact + " on the test class path");
+        throw new AssertionError("no bundle " + symbolicName + " on the test class path (add its dependency to "
+                + "psr.osal.vxworks/pom.xml); bundles there: " + seen);
+    }
+
+    private static String symbolicName(Path entry) {
+        try {
+            java.util.jar.Manifest manifest;
+            if (Files.isDirectory(entry)) {
+                Path file = entry.resolve("META-INF/MANIFEST.MF");
+                if (!Files.isRegularFile(file)) return null;
+                try (java.io.InputStream in = Files.newInputStream(file)) {
+                    manifest = new java.util.jar.Manifest(in);
+                }
+            } else if (entry.toString().endsWith(".jar") && Files.isRegularFile(entry)) {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry.toFile())) {
+                    manifest = jar.getManifest();
+                }
+            } else {
+                return null;
+            }
+            String name = manifest == null ? null : manifest.getMainAttributes().getValue("Bundle-SymbolicName");
+            return name == null ? null : name.split(";", 2)[0].trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static Bundle bundle(Framework framework, String symbolicName) {

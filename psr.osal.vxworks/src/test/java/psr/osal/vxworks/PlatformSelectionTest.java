@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,8 @@ import psr.api.osal.NetworkInterfaces;
 import psr.api.osal.Watchdogs;
 
 /**
- * Platform selection in a real Felix started from the class path with both backends installed: the framework's
+ * Platform selection in a real Felix started from the class path with what a controller runs
+ * ({@code cnf/controller.bndrun}'s bundles, so both backends) installed: the framework's
  * {@code osgi.native} capability decides which one resolves. By default (this host: Linux) only
  * {@code psr.osal.linux} resolves; with {@code org.osgi.framework.os.name=VxWorks} (and
  * {@code psr.vxworks.kernel=emulated}, since this host has no VxWorks kernel) only {@code psr.osal.vxworks} does,
@@ -52,6 +54,36 @@ class PlatformSelectionTest {
             }
         } finally {
             stop(framework);
+        }
+    }
+
+    /**
+     * What a controller runs on each platform, derived from {@code cnf/controller.bndrun}: all of its bundles active
+     * but the OSAL backend of the other platform, which stays installed and unresolved.
+     */
+    @Test
+    void onEachPlatformEveryBundleOfTheControllerIsActiveButTheOtherPlatformsBackend() throws Exception {
+        List<String> controller = List.of(FelixHarness.controllerBundles());
+        assertTrue(controller.contains("psr.osal.linux"), "cnf/controller.bndrun lists psr.osal.linux: " + controller);
+        Map<String, Map<String, String>> platforms = Map.of(
+                "psr.osal.vxworks", Map.of(),
+                "psr.osal.linux", Map.of(Constants.FRAMEWORK_OS_NAME, "VxWorks", "psr.vxworks.kernel", "emulated",
+                        "psr.vxworks.emulation.root", temp.resolve("vxworks").toString()));
+        for (Map.Entry<String, Map<String, String>> platform : platforms.entrySet()) {
+            String other = platform.getKey();
+            Framework framework = FelixHarness.start(temp.resolve("felix-" + other), platform.getValue(), controller
+                    .toArray(String[]::new));
+            try {
+                List<String> bundles = new java.util.ArrayList<>(controller);
+                bundles.add("psr.osal.vxworks"); // this module's bundle, installed from target/classes
+                for (String name : bundles) {
+                    int expected = name.equals(other) ? Bundle.INSTALLED : Bundle.ACTIVE;
+                    assertEquals(expected, bundle(framework, name).getState(), "state of " + name + " where "
+                            + other + " is for another platform (framework " + platform.getValue() + ")");
+                }
+            } finally {
+                stop(framework);
+            }
         }
     }
 
@@ -114,7 +146,7 @@ class PlatformSelectionTest {
     }
 
     private Framework start(Map<String, String> extra) throws Exception {
-        return FelixHarness.start(temp.resolve("felix-" + extra.size()), extra, FelixHarness.runtimeBundles());
+        return FelixHarness.start(temp.resolve("felix-" + extra.size()), extra, FelixHarness.controllerBundles());
     }
 
     private static Bundle bundle(Framework framework, String symbolicName) {

@@ -81,7 +81,7 @@ class ReplicationOnBothBackendsTest {
     }
 
     private static String[] bundles() {
-        return FelixHarness.runtimeBundles("org.apache.felix.configadmin", "psr.consensus");
+        return FelixHarness.controllerBundles();
     }
 
     private void replicateThenRestartTheBackend(Framework framework, String osalBundle, String storageRoot)
