@@ -18,7 +18,8 @@ import org.w3c.dom.NodeList;
  *
  * Reads every TEST-*.xml under each DIR, prints one line
  * {@code Tests run: N, Failures: F, Errors: E, Skipped: S}, names each failed or erroring test, and exits
- * non-zero on any failure or error, when no test ran, or when no report exists at all.
+ * non-zero on any failure or error, when no test ran, when every test was skipped, when any was skipped in CI
+ * (environment CI=true), or when no report exists at all.
  */
 public class TestSummary {
 
@@ -64,6 +65,16 @@ public class TestSummary {
         if (tests == 0) {
             System.out.println("FAILED: no in-framework test ran (a tester or JUnit version mismatch runs none and "
                     + "still reports success)");
+            System.exit(1);
+        }
+        if (skipped == tests) {
+            System.out.println("FAILED: every in-framework test was skipped (a framework that did not resolve reports its"
+                    + " tests as skipped): nothing was tested");
+            System.exit(1);
+        }
+        if (skipped > 0 && "true".equals(System.getenv("CI"))) {
+            System.out.println("FAILED: " + skipped + " in-framework test(s) skipped in CI, where everything they need is"
+                    + " installed: a skipped test proves nothing");
             System.exit(1);
         }
     }
