@@ -63,6 +63,8 @@ final class ClientSessions {
         int sends;
         long lastSentTick = Long.MIN_VALUE / 2;
         String lastProblem = "";
+        /** Set by the loop when it takes the request: from then on it may be sent, so only "unknown" is a safe answer from elsewhere. */
+        volatile boolean claimed;
 
         Pending(byte[] command) {
             this.command = command;

@@ -20,6 +20,7 @@ import psr.api.state.Change;
 import psr.api.state.ChangeListener;
 import psr.api.state.Operation;
 import psr.api.state.OperationResult;
+import psr.api.state.OutcomeUnknownException;
 import psr.api.state.PartState;
 import psr.api.state.PartStatus;
 import psr.api.state.PeerStatus;
@@ -89,6 +90,8 @@ public final class PartRuntime implements PartState {
     /** Client ids and the replica's random back-offs; seeded in tests, so that a manual-time run repeats exactly. */
     private final Random random;
     private final AtomicLong transportDrops = new AtomicLong();
+    /** Requests handed to the replica loop and not yet answered; any thread. */
+    private final java.util.Set<ClientSessions.Pending> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ChangeDelivery delivery;
     private final PrimaryTasks tasks;
     /** Kicked every tick when the node has a watchdog service (see {@link #watchWith}). */
@@ -274,6 +277,13 @@ public final class PartRuntime implements PartState {
             }
             loop.close();
         }
+        // Normally the drain answered everything. When it could not run (a loop stuck in a sync, or closed), what the
+        // loop never took certainly did not execute; what it took may have been sent, so its outcome is unknown.
+        for (ClientSessions.Pending p : inFlight) {
+            p.future.completeExceptionally(p.claimed ? new OutcomeUnknownException("part " + settings.part() + " stopped while"
+                    + " the operation was being handled (its event loop did not finish in time); it may or may not have committed")
+                    : notRunning());
+        }
         if (callbacks != null) callbacks.closeAfterDraining(2000); // after the replica loop: its last answers are queued
         if (taskLoop != null) taskLoop.close();
         if (storage != null) {
@@ -305,6 +315,8 @@ public final class PartRuntime implements PartState {
         halted = true;
         if (registration != null) registration.close();
         if (tickTimer != null) tickTimer.cancel();
+        Watchdogs.Watchdog w = watchdog;
+        if (w != null) w.close(); // no more ticks on purpose: not a stall to report
         try {
             endOnLoop(new StateException("part " + settings.part() + " " + failure));
         } catch (RuntimeException e) {
@@ -459,12 +471,13 @@ public final class PartRuntime implements PartState {
         }
         if (!running()) return CompletableFuture.failedFuture(notRunning());
         ClientSessions.Pending p = ClientSessions.newRequest(command);
+        // Until it is answered, a stop that cannot drain the loop answers it (see stop()).
+        inFlight.add(p);
+        p.future.whenComplete((r, e) -> inFlight.remove(p));
         loop.execute(() -> {
+            p.claimed = true;
             if (running()) sessions.enqueue(p); else p.future.completeExceptionally(notRunning());
         });
-        // Stopped between the check and the execute: the loop may have dropped the request, so it is failed here
-        // (it never reached a session, so it certainly did not execute; completing twice is a no-op).
-        if (stopped) p.future.completeExceptionally(notRunning());
         // Complete callers' stages off the replica's loop: their code may take its time.
         return p.future.thenApplyAsync(r -> r, callbacks);
     }

@@ -95,6 +95,11 @@ final class ManualEventLoops implements EventLoops {
         return new Loop(name, priority, errorHandler);
     }
 
+    /** Whether a task of one of these loops runs now (false: the test itself is calling). */
+    boolean inTask() {
+        return current != null;
+    }
+
     /** The virtual time in milliseconds since the clock was made. */
     long nowMs() {
         return TimeUnit.NANOSECONDS.toMillis(nowNanos);

@@ -43,7 +43,8 @@ class PartRuntimeTest {
     final List<Throwable> wireErrors = new ArrayList<>();
     final LoopbackNetwork network = new LoopbackNetwork(clock.create("wire", 0, wireErrors::add));
     final MemoryStorageProvider disks = new MemoryStorageProvider();
-    final ManualEventLoops loops = clock;
+    /** The loops parts are started on: the manual clock's, or a test's wrapper around them. */
+    psr.api.osal.EventLoops loops = clock;
     int runtimesMade;
     /** The seed of this fixture's replicas (tests that run many seeds set it before starting nodes). */
     long seed = SEED;
@@ -457,5 +458,73 @@ class PartRuntimeTest {
         List<String> again = scriptedRun();
         assertTrue(once.size() > 10, once.toString());
         assertEquals(once, again, "the same seed, the same run: every log line at the same virtual time");
+    }
+
+    /**
+     * Replica loops named {@code name} on the manual clock, one of which can be made to stand still: after the next
+     * task the test itself queues (not one queued by another loop's task), {@link #afterNextOutsideExecute} runs, and everything queued on that loop from then on
+     * is never run (a loop stuck in an fsync that outlasts a stop's wait).
+     */
+    static final class StuckLoops implements psr.api.osal.EventLoops {
+        final ManualEventLoops clock;
+        final String name;
+        Runnable afterNextOutsideExecute;
+
+        StuckLoops(ManualEventLoops clock, String name) {
+            this.clock = clock;
+            this.name = name;
+        }
+
+        @Override
+        public psr.api.osal.EventLoop create(String loopName, int priority, java.util.function.Consumer<Throwable> errorHandler) {
+            psr.api.osal.EventLoop inner = clock.create(loopName, priority, errorHandler);
+            if (!loopName.equals(name)) return inner;
+            return new psr.api.osal.EventLoop() {
+                boolean stuck;
+
+                @Override public void execute(Runnable task) {
+                    if (stuck) return;
+                    boolean fromTest = !clock.inTask();
+                    inner.execute(task);
+                    Runnable hook = afterNextOutsideExecute;
+                    if (hook != null && fromTest) {
+                        afterNextOutsideExecute = null;
+                        stuck = true;
+                        hook.run();
+                    }
+                }
+
+                @Override public Timer schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) { return inner.schedule(task, delay, unit); }
+                @Override public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, java.util.concurrent.TimeUnit unit) {
+                    return inner.scheduleAtFixedRate(task, initialDelay, period, unit);
+                }
+                @Override public boolean inEventLoop() { return inner.inEventLoop(); }
+                @Override public String name() { return inner.name(); }
+                @Override public int priority() { return inner.priority(); }
+                @Override public void close() { inner.close(); }
+            };
+        }
+    }
+
+    @Test
+    void aStopThatCannotDrainTheLoopAnswersARequestTheLoopTookAsUnknownNotAsNotDone() throws Exception {
+        StuckLoops stuck = new StuckLoops(clock, "psr-boiler");
+        loops = stuck;
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
+        get(nodes[1].submit(Operation.put("warm", Value.ofInt64(1)))); // the session is registered: the next write goes out at once
+        // The loop takes the write and hands it to its replica (primary: it is in its log, Prepare on the way), then the
+        // controller stops while that loop stands still: the stop's drain never runs.
+        stuck.afterNextOutsideExecute = () -> nodes[1].stop();
+        network.node(1).deaf = true; // its Prepare reaches 2 and 3; their answers do not reach it, so it cannot answer first
+        CompletableFuture<OperationResult> f = nodes[1].submit(Operation.put("y", Value.ofInt64(7))).toCompletableFuture();
+        assertTrue(f.isDone(), "a stop answers every caller before it returns, drained or not");
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertInstanceOf(psr.api.state.OutcomeUnknownException.class, e.getCause(),
+                "the write was taken and sent: it may commit, so 'not done' would be false: " + e.getCause());
+        nodes[1] = null;
+        network.node(1).deaf = false;
+        await("a new primary", () -> primaryNode() == 2 || primaryNode() == 3);
+        System.out.println("stuck-loop stop: " + e.getCause().getMessage() + "; y after: " + get(nodes[2].read("y", ReadConsistency.LINEARIZABLE)));
     }
 }
