@@ -113,6 +113,12 @@ public final class PartComponent {
      * with a modified method), so DS cannot tell.
      */
     private static final Map<String, String> RESTART_FAILURES = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The last configuration change refused for a running part, by part name, for {@code psr:parts} and {@code psr:status}:
+     * the part runs on with its previous configuration, which an operator who edited the file would not expect.
+     * Cleared when a later change is taken, and when the part stops.
+     */
+    private static final Map<String, String> REFUSED_CHANGES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final BundleContext context;
     private final Transport transport;
@@ -230,6 +236,7 @@ public final class PartComponent {
         } catch (IllegalArgumentException e) {
             logger.error("configuration " + pid + " rejected: " + e.getMessage() + "; "
                     + (current != null ? "part " + current.part() + " goes on with its previous configuration" : "the part stays stopped"));
+            if (current != null) REFUSED_CHANGES.put(current.part(), e.getMessage());
             return;
         }
         String who = "part " + updated.part() + " node " + updated.node();
@@ -239,15 +246,21 @@ public final class PartComponent {
         }
         PartSettings before = current.settings();
         java.util.List<String> changed = PartSettings.changedProperties(before, updated);
-        if (changed.isEmpty()) return;
+        if (changed.isEmpty()) {
+            REFUSED_CHANGES.remove(before.part()); // the file is back to what runs
+            return;
+        }
         if (changed.contains("part") || changed.contains("node")) {
             // Another part or node is another replica: its listeners and tasks are other services, its storage another
             // directory. DS does not rebind for a modified configuration, so say what to do instead.
             logger.error("configuration " + pid + " rejected: part " + before.part() + " node " + before.node() + " cannot become part "
                     + updated.part() + " node " + updated.node() + " in place; create a new configuration for it (and delete this one)."
                     + " The replica goes on with its previous configuration");
+            REFUSED_CHANGES.put(before.part(), "part " + before.part() + " node " + before.node() + " cannot become part " + updated.part()
+                    + " node " + updated.node() + " in place; create a new configuration for it");
             return;
         }
+        REFUSED_CHANGES.remove(before.part());
         if (PartSettings.APPLIED_WITHOUT_RESTART.containsAll(changed)) {
             current.applyWithoutRestart(updated);
             logger.info(who + ": configuration applied without a restart: " + describe(changed, before, updated));
@@ -279,6 +292,15 @@ public final class PartComponent {
                     .append(" -> ").append(name.equals("forward.writes") ? after.forwardWrites() : after.requestTimeoutMs());
         }
         return b.toString();
+    }
+
+    /** The last configuration change refused for running part {@code part}, or null. */
+    static String refusedChange(String part) {
+        return REFUSED_CHANGES.get(part);
+    }
+
+    static void refusedChange(String part, String reason) {
+        if (reason == null) REFUSED_CHANGES.remove(part); else REFUSED_CHANGES.put(part, reason);
     }
 
     /** Why the part of configuration {@code pid} does not run although its component is active, or null. */
@@ -346,7 +368,9 @@ public final class PartComponent {
 
     @Deactivate
     void deactivate() {
+        String part = partName;
         stopRuntime();
         RESTART_FAILURES.remove(pid);
+        if (part != null) REFUSED_CHANGES.remove(part);
     }
 }

@@ -124,6 +124,7 @@ public final class PsrCommands {
             } else {
                 b.append(String.format("%-20s %-20s %6d %8d %10d %10d%n", s.part(), s.role(), s.view(), s.primaryNode(), s.opNumber(), s.commitNumber()));
             }
+            appendRefusedChange(b, s.part(), a.oneLine);
         }
         appendNotRunning(b, notRunning, a.oneLine);
         return b.toString().stripTrailing();
@@ -135,6 +136,17 @@ public final class PsrCommands {
         List<ConfiguredParts.NotRunning> out = new ArrayList<>();
         for (ConfiguredParts.NotRunning n : ConfiguredParts.notRunning(runtime)) if (!parts.containsKey(n.part())) out.add(n);
         return out;
+    }
+
+    /** A configuration change refused for a running part: it runs on with its previous configuration. */
+    private static void appendRefusedChange(StringBuilder b, String part, boolean oneLine) {
+        String refused = PartComponent.refusedChange(part);
+        if (refused == null) return;
+        if (oneLine) {
+            b.append(String.format("part=%s warning=configuration_refused reason=\"%s\"%n", part, refused.replace("\"", "'")));
+        } else {
+            b.append(String.format("  %s: CONFIGURATION CHANGE REFUSED, runs with its previous configuration: %s%n", part, refused));
+        }
     }
 
     private static void appendNotRunning(StringBuilder b, List<ConfiguredParts.NotRunning> notRunning, boolean oneLine) {
@@ -181,6 +193,7 @@ public final class PsrCommands {
                         .append("  dropped         ").append(s.droppedMessages()).append(" messages\n");
                 if (!s.refusal().isEmpty()) b.append("  NOT SERVING     ").append(s.refusal()).append('\n');
             }
+            appendRefusedChange(b, s.part(), a.oneLine);
         }
         appendNotRunning(b, notRunning, a.oneLine);
         return b.toString().stripTrailing();
