@@ -93,8 +93,8 @@ class RuntimeIT {
         dropIn(deploy, "psr.osal.linux.storage-main.cfg",
                 ("psr.storage = main\ndirectory = " + storage + "\n").getBytes(StandardCharsets.UTF_8));
         node.await(Pattern.quote("storage 'main' ready in " + storage));
-        node.command("scr:list");
-        node.await("State:ACTIVE, PID\\(s\\): \\[psr.osal.linux.storage~main\\]");
+        // "ready" is logged inside activate(): a scr:list at that moment still says SATISFIED, so ask until it is ACTIVE.
+        node.awaitAsking("scr:list", "State:ACTIVE, PID\\(s\\): \\[psr.osal.linux.storage~main\\]");
 
         // A bundle jar dropped in is installed and started; removed, it is uninstalled.
         dropIn(deploy, "dropin.jar", bundle("psr.test.dropin", "PSR drop-in test bundle", "1.0.0"));
@@ -394,6 +394,20 @@ class RuntimeIT {
                             + ") without output matching /" + regex + "/; output:\n" + output);
                 }
                 Thread.sleep(50);
+            }
+        }
+
+        /** Runs {@code line} every half second until the output matches {@code regex} (at most WAIT_MILLIS). */
+        void awaitAsking(String line, String regex) throws IOException, InterruptedException {
+            Pattern pattern = Pattern.compile(regex);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+            while (!pattern.matcher(output.toString()).find()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no output matching /" + regex + "/ within " + WAIT_MILLIS + " ms of asking '" + line
+                            + "'; output so far:\n" + output);
+                }
+                command(line);
+                Thread.sleep(500);
             }
         }
 
