@@ -60,6 +60,23 @@ public final class SettingsReader {
         return v == null ? "" : String.valueOf(v).trim();
     }
 
+    /**
+     * One text value, trimmed, that is never shown: a refusal (a list given for it) says {@code '(hidden)'} instead of
+     * the value. "" when not set.
+     */
+    public String secret(String name) {
+        Object v;
+        try {
+            v = single(name, valueOrDefault(name), "one text value");
+        } catch (BadSetting e) {
+            throw BadSetting.expected(name, HIDDEN, "one text value (one value, not a list)");
+        }
+        return v == null ? "" : String.valueOf(v).trim(); // not split at commas: a password may hold one
+    }
+
+    /** How a secret's value is shown. */
+    public static final String HIDDEN = "(hidden)";
+
     /** An integer from {@code min} to {@code max}. */
     public int integer(String name, int min, int max) {
         return (int) longInteger(name, min, max, "an integer from " + min + " to " + max);

@@ -138,4 +138,14 @@ class SettingsReaderTest {
         assertEquals("p", e.property);
         assertEquals("property p = 'v' is not allowed: expected w", e.getMessage());
     }
+
+    @Test
+    void aSecretIsReadLikeTextButNeverShown() {
+        assertEquals("hunter2", reader(".password", " hunter2 ").secret(".password"));
+        assertEquals("hunter2", reader(".password", new String[] {"hunter2"}).secret(".password"));
+        assertEquals("", reader().secret(".password"));
+        assertEquals("a,b", reader(".password", new String[] {"a,b"}).secret(".password"), "never split at commas");
+        String m = refusal(() -> reader(".password", new String[] {"hunter2", "x"}).secret(".password"));
+        assertEquals("property .password = '(hidden)' is not allowed: expected one text value (one value, not a list)", m);
+    }
 }
