@@ -1,6 +1,7 @@
 package psr.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -184,6 +185,19 @@ class RuntimeIT {
         }
         node.command("psr:status -1 boiler");
         node.await("no part 'boiler' running on this node: it is configured but WAITING: waiting for transport matching \\(psr.node=9\\)");
+        // The transport's configuration has its key inline: scr:info shows the component's properties, never the key (the
+        // transport bundle's ConfigurationAdmin plugin keeps it out of them).
+        int before = node.output().length();
+        node.command("scr:info psr.transport.udp");
+        node.command("echo \"scr-info\" \"done\"");
+        node.await("scr-info done");
+        String info = node.output().substring(before);
+        // Felix SCR prints each property as name<Type> = value; the transport runs, so it got its key.
+        assertTrue(Pattern.compile("State:\\s+ACTIVE").matcher(info).find(), "the transport does not run:\n" + info);
+        assertTrue(Pattern.compile("cluster\\.id(<\\w+>)?\\s*=\\s*7").matcher(info).find(), "scr:info printed no component properties:\n" + info);
+        assertTrue(Pattern.compile("peers(<\\w+>)?\\s*=").matcher(info).find(), "scr:info printed no component properties:\n" + info);
+        assertFalse(Pattern.compile("\\skeys(<\\w+>)?\\s*=").matcher(info).find(), "scr:info lists the keys property:\n" + info);
+        assertFalse(node.output().contains(Controllers.KEY), "the cluster key shows in the console:\n" + info);
         node.command("stop 0");
         assertEquals(0, node.exitCode(), node.output());
     }

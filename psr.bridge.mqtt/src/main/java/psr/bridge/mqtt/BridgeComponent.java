@@ -137,10 +137,9 @@ public final class BridgeComponent {
     public BridgeComponent(BundleContext context, Map<String, Object> properties, @Reference(service = LoggerFactory.class) Logger logger) {
         BridgeSettings settings;
         try {
-            Map<String, Object> all = new java.util.HashMap<>(properties);
-            char[] password = SecretsPlugin.password(String.valueOf(properties.get("service.pid")));
-            if (password != null) all.put(BridgeSettings.PASSWORD, new String(password));
-            settings = BridgeSettings.from(all);
+            // The password was taken out of the component's properties by the bundle's SecretsPlugin: put back for the
+            // parser only, never shown.
+            settings = BridgeSettings.from(psr.settings.secrets.SecretsPlugin.restore(properties));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ComponentException("configuration " + properties.get("service.pid") + ": " + e.getMessage());
         }

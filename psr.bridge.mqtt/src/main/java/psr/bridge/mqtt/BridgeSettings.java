@@ -3,12 +3,15 @@ package psr.bridge.mqtt;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import psr.settings.Defaults;
+import psr.settings.SettingsReader;
+
 /**
- * A bridge's configuration, checked: {@link #from} names the first property that is wrong, its value and what is
+ * A bridge's configuration, checked by the settings checker every PSR component uses ({@link SettingsReader}) with the
+ * defaults of the bridge's metatype: {@link #from} names the first property that is wrong, its value and what is
  * allowed. The password is kept out of {@link #toString()} and every message.
  */
 final class BridgeSettings {
@@ -48,18 +51,21 @@ final class BridgeSettings {
     final javax.net.ssl.SSLSocketFactory tls;
     final boolean tlsHostnameCheck;
 
-    /** A property with a value that is not allowed. */
-    static final class BadSetting extends IllegalArgumentException {
+    /** The bridge's defaults: those of its metatype ({@link BridgeComponent.Config}), the only place they are written. */
+    private static final Defaults DEFAULTS = Defaults.of(BridgeComponent.Config.class);
+
+    /** A property with a value that is not allowed; the password is never shown. */
+    static final class BadSetting extends psr.settings.BadSetting {
         private static final long serialVersionUID = 1L;
 
         BadSetting(String property, Object value, String allowed) {
-            super("property " + property + " = '" + (property.equals(PASSWORD) ? "(hidden)" : value) + "' is not allowed: expected " + allowed);
+            super(property, property.equals(PASSWORD) ? "(hidden)" : value, "expected " + allowed);
         }
     }
 
-    private BridgeSettings(Map<String, ?> p) {
-        cluster = name(p, "cluster", "main");
-        node = integer(p, "node", null, 0, 65535);
+    private BridgeSettings(SettingsReader p) {
+        cluster = name(p, "cluster");
+        node = p.integer("node", 0, 65535);
         parts = parts(p);
         brokerUris = uris(p);
         clientId = text(p, "client.id", "psr-" + cluster + "-" + node);
@@ -70,21 +76,21 @@ final class BridgeSettings {
         } catch (IllegalArgumentException e) {
             throw new BadSetting("prefix", pre, e.getMessage().substring("expected ".length()));
         }
-        qos = integer(p, "qos", 1, 0, 2);
-        username = text(p, "username", "");
-        password = text(p, PASSWORD, "").toCharArray();
+        qos = p.integer("qos", 0, 2);
+        username = p.text("username");
+        password = p.secret(PASSWORD).toCharArray();
         if (password.length > 0 && username.isEmpty()) throw new BadSetting("username", "", "a user name when " + PASSWORD + " is set");
-        keepAliveS = integer(p, "keepalive.s", 10, 1, 3600);
-        connectTimeoutMs = integer(p, "connect.timeout.ms", 3000, 100, 600_000);
-        publishTimeoutMs = integer(p, "publish.timeout.ms", 5000, 100, 600_000);
-        reconnectInitialMs = integer(p, "reconnect.initial.ms", 100, 1, 600_000);
-        reconnectMaxMs = integer(p, "reconnect.max.ms", 1000, reconnectInitialMs, 3_600_000);
-        queueCapacity = integer(p, "queue.capacity", 10_000, 1, 10_000_000);
-        inflightMax = integer(p, "inflight.max", 100, 1, 60_000);
-        republishRate = integer(p, "republish.rate", 5000, 1, 10_000_000);
-        syncTimeoutMs = integer(p, "sync.timeout.ms", 2000, 10, 600_000);
-        commandsEnabled = bool(p, "commands.enabled", false);
-        commandsAllow = list(p, "commands.allow");
+        keepAliveS = p.integer("keepalive.s", 1, 3600);
+        connectTimeoutMs = p.integer("connect.timeout.ms", 100, 600_000);
+        publishTimeoutMs = p.integer("publish.timeout.ms", 100, 600_000);
+        reconnectInitialMs = p.integer("reconnect.initial.ms", 1, 600_000);
+        reconnectMaxMs = p.integer("reconnect.max.ms", reconnectInitialMs, 3_600_000);
+        queueCapacity = p.integer("queue.capacity", 1, 10_000_000);
+        inflightMax = p.integer("inflight.max", 1, 60_000);
+        republishRate = p.integer("republish.rate", 1, 10_000_000);
+        syncTimeoutMs = p.integer("sync.timeout.ms", 10, 600_000);
+        commandsEnabled = p.bool("commands.enabled");
+        commandsAllow = p.list("commands.allow");
         for (String a : commandsAllow) {
             String k = a.endsWith("*") ? a.substring(0, a.length() - 1) : a;
             if ((a.endsWith("*") ? k.length() > 256 : k.isEmpty() || k.length() > 256) || k.contains("*")) {
@@ -94,8 +100,8 @@ final class BridgeSettings {
         if (commandsEnabled && commandsAllow.isEmpty()) {
             throw new BadSetting("commands.allow", "", "at least one key or key prefix* when commands.enabled is true");
         }
-        commandsMaxBytes = integer(p, "commands.max.bytes", 1024, 16, 1 << 20);
-        String ca = text(p, "tls.ca.file", ""), cert = text(p, "tls.cert.file", ""), key = text(p, "tls.key.file", "");
+        commandsMaxBytes = p.integer("commands.max.bytes", 16, 1 << 20);
+        String ca = p.text("tls.ca.file"), cert = p.text("tls.cert.file"), key = p.text("tls.key.file");
         if (cert.isEmpty() != key.isEmpty()) {
             throw new BadSetting(cert.isEmpty() ? "tls.cert.file" : "tls.key.file", "", "both tls.cert.file and tls.key.file, or neither");
         }
@@ -104,17 +110,17 @@ final class BridgeSettings {
             throw new BadSetting("broker.uris", String.join(",", brokerUris), "ssl:// URIs when tls.ca.file or tls.cert.file is set");
         }
         tls = ssl ? Tls.socketFactory(ca, cert, key) : null;
-        tlsHostnameCheck = bool(p, "tls.hostname.check", true);
-        String mode = text(p, "mode", "plain");
+        tlsHostnameCheck = p.bool("tls.hostname.check");
+        String mode = p.text("mode");
         if (!mode.equals("plain") && !mode.equals("sparkplug")) throw new BadSetting("mode", mode, "plain or sparkplug");
         sparkplug = mode.equals("sparkplug");
         sparkplugGroup = text(p, "sparkplug.group.id", cluster);
         if (!sparkplugGroup.matches(NAME)) throw new BadSetting("sparkplug.group.id", sparkplugGroup, "1 to 64 characters from A-Z a-z 0-9 . - _");
-        sparkplugDevices = list(p, "sparkplug.devices");
+        sparkplugDevices = p.list("sparkplug.devices");
         for (String d : sparkplugDevices) {
             if (!d.matches(NAME)) throw new BadSetting("sparkplug.devices", String.join(",", sparkplugDevices), "device names (first key levels, 1 to 64 of A-Z a-z 0-9 . - _) separated by commas");
         }
-        sparkplugPrimaryHost = text(p, "sparkplug.primary.host.id", "");
+        sparkplugPrimaryHost = p.text("sparkplug.primary.host.id");
         if (!sparkplugPrimaryHost.isEmpty() && !sparkplugPrimaryHost.matches(NAME)) {
             throw new BadSetting("sparkplug.primary.host.id", sparkplugPrimaryHost, "1 to 64 characters from A-Z a-z 0-9 . - _, or nothing");
         }
@@ -122,7 +128,7 @@ final class BridgeSettings {
     }
 
     static BridgeSettings from(Map<String, ?> properties) {
-        return new BridgeSettings(properties);
+        return new BridgeSettings(new SettingsReader(properties, DEFAULTS));
     }
 
     char[] password() {
@@ -141,60 +147,21 @@ final class BridgeSettings {
         return false;
     }
 
-    private static Object raw(Map<String, ?> p, String name) {
-        Object v = p.get(name);
-        if (v instanceof String[] a) return a.length == 0 ? null : String.join(",", a);
-        if (v instanceof java.util.Collection<?> c) return c.isEmpty() ? null : String.join(",", c.stream().map(String::valueOf).toList());
-        return v;
+    /** One text value; {@code dflt} (computed from other properties) when not set. */
+    private static String text(SettingsReader p, String name, String dflt) {
+        return p.isSet(name) ? p.text(name) : dflt;
     }
 
-    private static String text(Map<String, ?> p, String name, String dflt) {
-        Object v = raw(p, name);
-        return v == null ? dflt : String.valueOf(v).trim();
-    }
-
-    private static String name(Map<String, ?> p, String name, String dflt) {
-        String v = text(p, name, dflt);
+    private static String name(SettingsReader p, String name) {
+        String v = p.text(name);
         if (!v.matches(NAME)) throw new BadSetting(name, v, "1 to 64 characters from A-Z a-z 0-9 . - _");
         return v;
     }
 
-    private static int integer(Map<String, ?> p, String name, Integer dflt, int min, int max) {
-        Object v = raw(p, name);
-        if (v == null || String.valueOf(v).isBlank()) {
-            if (dflt == null) throw new BadSetting(name, "", "an integer from " + min + " to " + max + " (required)");
-            return dflt;
-        }
-        long n;
-        try {
-            n = v instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
-        } catch (NumberFormatException e) {
-            throw new BadSetting(name, v, "an integer from " + min + " to " + max);
-        }
-        if (n < min || n > max) throw new BadSetting(name, v, "an integer from " + min + " to " + max);
-        return (int) n;
-    }
-
-    private static boolean bool(Map<String, ?> p, String name, boolean dflt) {
-        Object v = raw(p, name);
-        if (v == null) return dflt;
-        if (v instanceof Boolean b) return b;
-        String s = String.valueOf(v).trim();
-        if (s.equals("true")) return true;
-        if (s.equals("false")) return false;
-        throw new BadSetting(name, v, "true or false");
-    }
-
-    private static List<String> list(Map<String, ?> p, String name) {
-        String v = text(p, name, "");
-        if (v.isEmpty()) return List.of();
-        return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private static List<String> parts(Map<String, ?> p) {
-        String v = text(p, "parts", "*");
-        if (v.equals("*")) return List.of();
-        List<String> out = list(p, "parts");
+    private static List<String> parts(SettingsReader p) {
+        List<String> out = p.list("parts");
+        if (out.equals(List.of("*"))) return List.of();
+        Object v = p.written("parts");
         if (out.isEmpty()) throw new BadSetting("parts", v, "* (every part of this node) or part names separated by commas");
         for (String s : out) {
             if (!s.matches(NAME)) throw new BadSetting("parts", v, "* or part names (1 to 64 characters from A-Z a-z 0-9 . - _) separated by commas");
@@ -202,22 +169,22 @@ final class BridgeSettings {
         return out;
     }
 
-    private static List<String> uris(Map<String, ?> p) {
+    private static List<String> uris(SettingsReader p) {
         List<String> out = new ArrayList<>();
         String allowed = "broker URIs tcp://host:port or ssl://host:port, separated by commas, tried in turn";
-        for (String s : list(p, "broker.uris")) {
+        for (String s : p.list("broker.uris")) {
             try {
                 URI u = new URI(s);
                 if (!("tcp".equals(u.getScheme()) || "ssl".equals(u.getScheme())) || u.getHost() == null || u.getPort() < 1
                         || u.getPath() != null && !u.getPath().isEmpty()) {
-                    throw new BadSetting("broker.uris", raw(p, "broker.uris"), allowed);
+                    throw new BadSetting("broker.uris", p.written("broker.uris"), allowed);
                 }
             } catch (URISyntaxException e) {
-                throw new BadSetting("broker.uris", raw(p, "broker.uris"), allowed);
+                throw new BadSetting("broker.uris", p.written("broker.uris"), allowed);
             }
             out.add(s);
         }
-        if (out.isEmpty()) throw new BadSetting("broker.uris", raw(p, "broker.uris") == null ? "" : raw(p, "broker.uris"), allowed + " (required)");
+        if (out.isEmpty()) throw new BadSetting("broker.uris", p.written("broker.uris"), allowed + " (required)");
         return List.copyOf(out);
     }
 

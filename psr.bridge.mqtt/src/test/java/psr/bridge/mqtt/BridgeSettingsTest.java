@@ -23,7 +23,7 @@ class BridgeSettingsTest {
     static String refusal(String property, Object value) {
         Map<String, Object> p = good();
         if (value == null) p.remove(property); else p.put(property, value);
-        return assertThrows(BridgeSettings.BadSetting.class, () -> BridgeSettings.from(p)).getMessage();
+        return assertThrows(psr.settings.BadSetting.class, () -> BridgeSettings.from(p)).getMessage();
     }
 
     @Test
@@ -46,10 +46,10 @@ class BridgeSettingsTest {
     @Test
     void eachBadValueIsNamedWithWhatIsAllowed() {
         assertEquals("property qos = '3' is not allowed: expected an integer from 0 to 2", refusal("qos", 3));
-        assertEquals("property node = '' is not allowed: expected an integer from 0 to 65535 (required)", refusal("node", null));
+        assertEquals("property node = (missing) is not allowed: expected an integer from 0 to 65535 (required)", refusal("node", null));
         assertEquals("property broker.uris = 'http://x:1' is not allowed: expected broker URIs tcp://host:port or ssl://host:port, separated by commas, tried in turn",
                 refusal("broker.uris", "http://x:1"));
-        assertTrue(refusal("broker.uris", null).startsWith("property broker.uris = '' is not allowed: expected broker URIs"));
+        assertTrue(refusal("broker.uris", null).startsWith("property broker.uris = (missing) is not allowed: expected broker URIs"));
         assertEquals("property mode = 'sparkplugb' is not allowed: expected plain or sparkplug", refusal("mode", "sparkplugb"));
         assertEquals("property sparkplug.primary.host.id = 'scada/1' is not allowed: expected 1 to 64 characters from A-Z a-z 0-9 . - _, or nothing",
                 refusal("sparkplug.primary.host.id", "scada/1"));
@@ -90,5 +90,59 @@ class BridgeSettingsTest {
         assertFalse(s.commandAllowed("pump2/speed"));
         p.put("commands.allow", "a*b");
         assertThrows(BridgeSettings.BadSetting.class, () -> BridgeSettings.from(p));
+    }
+
+    @Test
+    void valuesAreReadAsEveryComponentReadsThem() {
+        // Booleans in any case, as the part reads forward.writes (the bridge refused TRUE).
+        Map<String, Object> p = good();
+        p.put("commands.enabled", "TRUE");
+        p.put("commands.allow", "setpoint");
+        assertTrue(BridgeSettings.from(p).commandsEnabled);
+        // A typed fraction is refused, not cut to a whole number (keepalive.s 10.5 was 10).
+        p.put("keepalive.s", 10.5);
+        assertEquals("property keepalive.s = '10.5' is not allowed: expected an integer from 1 to 3600",
+                assertThrows(psr.settings.BadSetting.class, () -> BridgeSettings.from(p)).getMessage());
+        p.put("keepalive.s", " ");
+        assertEquals(10, BridgeSettings.from(p).keepAliveS, "blank is the default");
+        p.put("broker.uris", new String[] {"tcp://a:1", "tcp://b:2, tcp://c:3"});
+        assertEquals(java.util.List.of("tcp://a:1", "tcp://b:2", "tcp://c:3"), BridgeSettings.from(p).brokerUris);
+    }
+
+    @Test
+    void aPasswordGivenAsAListIsRefusedWithoutShowingIt() {
+        Map<String, Object> p = good();
+        p.put("username", "scada");
+        p.put(BridgeSettings.PASSWORD, new String[] {"hunter2", "second"});
+        String m = assertThrows(psr.settings.BadSetting.class, () -> BridgeSettings.from(p)).getMessage();
+        assertFalse(m.contains("hunter2"), m);
+        assertEquals("property .password = '(hidden)' is not allowed: expected one text value (one value, not a list)", m);
+    }
+
+    @Test
+    void everyDefaultIsTheMetatypeDefault() throws Exception {
+        BridgeSettings s = BridgeSettings.from(good());
+        Map<String, Object> parsed = new java.util.TreeMap<>();
+        parsed.put("cluster", s.cluster);
+        parsed.put("parts", s.parts.isEmpty() ? "*" : String.join(",", s.parts));
+        parsed.put("mode", s.sparkplug ? "sparkplug" : "plain");
+        parsed.put("qos", s.qos);
+        parsed.put("tls.hostname.check", s.tlsHostnameCheck);
+        parsed.put("keepalive.s", s.keepAliveS);
+        parsed.put("connect.timeout.ms", s.connectTimeoutMs);
+        parsed.put("publish.timeout.ms", s.publishTimeoutMs);
+        parsed.put("reconnect.initial.ms", s.reconnectInitialMs);
+        parsed.put("reconnect.max.ms", s.reconnectMaxMs);
+        parsed.put("queue.capacity", s.queueCapacity);
+        parsed.put("inflight.max", s.inflightMax);
+        parsed.put("republish.rate", s.republishRate);
+        parsed.put("sync.timeout.ms", s.syncTimeoutMs);
+        parsed.put("commands.enabled", s.commandsEnabled);
+        parsed.put("commands.max.bytes", s.commandsMaxBytes);
+        Map<String, Object> annotated = new java.util.TreeMap<>();
+        for (java.lang.reflect.Method m : BridgeComponent.Config.class.getDeclaredMethods()) {
+            if (m.getDefaultValue() != null) annotated.put(psr.settings.Defaults.propertyName(m.getName()), m.getDefaultValue());
+        }
+        assertEquals(annotated.toString(), parsed.toString());
     }
 }

@@ -1,15 +1,17 @@
 package psr.consensus.part;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import psr.consensus.core.ReplicaConfig;
+import psr.settings.Defaults;
+import psr.settings.SettingsReader;
 
 /**
- * A part's configuration, checked. Built from the component's configuration properties; every error
- * names the property, the value and what is allowed.
+ * A part's configuration, checked. Built from the component's configuration properties by the settings checker every
+ * PSR component uses ({@link SettingsReader}: one reading of integers, booleans, choices and lists), with the defaults
+ * of the part's metatype ({@link PartComponent.Config}); every error names the property, the value and what is allowed.
  */
 public record PartSettings(String part, int node, List<Integer> replicas, Durability durability, StartMode startMode,
         String storageDirectory, int tickMs, int heartbeatMs, int connectivityWindowMs, int electionTimeoutMs,
@@ -25,12 +27,19 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
      */
     public enum StartMode { AUTO, NEW_GROUP, RECOVER }
 
-    /** Thrown with a message naming the property, its value and what is allowed. */
-    public static final class BadSetting extends IllegalArgumentException {
+    /**
+     * Thrown with a message naming the property, its value and what is allowed: the shared checker's refusal
+     * ({@link psr.settings.BadSetting}) under the part's own type, which its callers catch.
+     */
+    public static final class BadSetting extends psr.settings.BadSetting {
         private static final long serialVersionUID = 1L;
 
         BadSetting(String property, Object value, String allowed) {
-            super("property " + property + " = '" + value + "' is not allowed: expected " + allowed);
+            super(property, value, "expected " + allowed);
+        }
+
+        BadSetting(psr.settings.BadSetting refusal) {
+            super(refusal);
         }
     }
 
@@ -110,25 +119,39 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
         return previous[b.length()];
     }
 
-    public static PartSettings from(Map<String, ?> p) {
-        String part = string(p, "part", null);
-        if (part == null || !part.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new BadSetting("part", part, "1 to 64 characters from A-Z a-z 0-9 . - _");
+    /** The part's defaults: those of its metatype ({@link PartComponent.Config}), the only place they are written. */
+    private static final Defaults DEFAULTS = Defaults.of(PartComponent.Config.class);
+
+    public static PartSettings from(Map<String, ?> properties) {
+        try {
+            return read(new SettingsReader(properties, DEFAULTS));
+        } catch (BadSetting e) {
+            throw e;
+        } catch (psr.settings.BadSetting e) {
+            throw new BadSetting(e); // callers catch the part's own type
         }
-        int node = integer(p, "node", Integer.MIN_VALUE, 0, 65535);
+    }
+
+    private static PartSettings read(SettingsReader p) {
+        String part = p.text("part");
+        if (!part.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new BadSetting("part", p.written("part"), "1 to 64 characters from A-Z a-z 0-9 . - _");
+        }
+        int node = p.integer("node", 0, 65535);
         List<Integer> replicas = nodes(p, "replicas");
-        if (!replicas.contains(node)) throw new BadSetting("replicas", p.get("replicas"), "a list that contains this node (" + node + ")");
-        Durability durability = choice(p, "durability", Durability.DURABLE, Durability.class);
-        StartMode startMode = choice(p, "start.mode", StartMode.AUTO, StartMode.class);
-        String storage = string(p, "storage.directory", "");
+        if (!replicas.contains(node)) throw new BadSetting("replicas", p.written("replicas"), "a list that contains this node (" + node + ")");
+        Durability durability = p.choice("durability", Durability.class);
+        StartMode startMode = p.choice("start.mode", StartMode.class);
+        String storage = p.text("storage.directory");
         if (durability == Durability.DURABLE && storage.isBlank()) {
-            throw new BadSetting("storage.directory", storage, "the absolute path of the part's storage directory (required in durable mode)");
+            throw new BadSetting("storage.directory", p.written("storage.directory"),
+                    "the absolute path of the part's storage directory (required in durable mode)");
         }
-        int tick = integer(p, "tick.ms", 10, 1, 1000);
-        int heartbeat = integer(p, "heartbeat.ms", 50, tick, 60_000);
-        int window = integer(p, "connectivity.window.ms", 150, 2 * heartbeat, 600_000);
-        int election = integer(p, "election.timeout.ms", 500, window + tick, 600_000);
-        int viewChange = integer(p, "view.change.timeout.ms", 500, heartbeat, 600_000);
+        int tick = p.integer("tick.ms", 1, 1000);
+        int heartbeat = p.integer("heartbeat.ms", tick, 60_000);
+        int window = p.integer("connectivity.window.ms", 2 * heartbeat, 600_000);
+        int election = p.integer("election.timeout.ms", window + tick, 600_000);
+        int viewChange = p.integer("view.change.timeout.ms", heartbeat, 600_000);
         // The core counts in whole ticks: the same rules again after rounding up, said in the properties' terms.
         int heartbeatTicks = ceilDiv(heartbeat, tick);
         if (ceilDiv(window, tick) < 2 * heartbeatTicks) {
@@ -136,11 +159,11 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
                     + heartbeat + " rounded up to whole ticks of tick.ms = " + tick + ")");
         }
         // (election.timeout.ms >= connectivity.window.ms + tick.ms already makes it more ticks than the window.)
-        int request = integer(p, "request.timeout.ms", 5000, 10, 3_600_000);
-        boolean forward = bool(p, "forward.writes", true);
-        int clients = integer(p, "client.table.capacity", 4096, 16, 1_000_000);
-        int priority = integer(p, "priority", 60, 0, 255);
-        int checkpoint = integer(p, "checkpoint.interval.ops", 10_000, 0, 100_000_000);
+        int request = p.integer("request.timeout.ms", 10, 3_600_000);
+        boolean forward = p.bool("forward.writes");
+        int clients = p.integer("client.table.capacity", 16, 1_000_000);
+        int priority = p.integer("priority", 0, 255);
+        int checkpoint = p.integer("checkpoint.interval.ops", 0, 100_000_000);
         return new PartSettings(part, node, List.copyOf(replicas), durability, startMode, storage, tick, heartbeat,
                 window, election, viewChange, request, forward, clients, priority, checkpoint);
     }
@@ -164,77 +187,20 @@ public record PartSettings(String part, int node, List<Integer> replicas, Durabi
         return replicas.indexOf(nodeId);
     }
 
-    private static String string(Map<String, ?> p, String name, String dflt) {
-        Object v = p.get(name);
-        if (v == null) return dflt;
-        if (v instanceof String[] a && a.length == 1) return a[0].trim();
-        return String.valueOf(v).trim();
-    }
-
-    private static int integer(Map<String, ?> p, String name, int dflt, int min, int max) {
-        Object v = p.get(name);
-        String range = min + " to " + max;
-        if (v == null) {
-            if (dflt == Integer.MIN_VALUE) throw new BadSetting(name, null, "an integer from " + range + " (required)");
-            return dflt;
-        }
-        long value;
-        if (v instanceof Number n) {
-            value = n.longValue();
-        } else {
-            try {
-                value = Long.parseLong(String.valueOf(v).trim());
-            } catch (NumberFormatException e) {
-                throw new BadSetting(name, v, "an integer from " + range);
-            }
-        }
-        if (value < min || value > max) throw new BadSetting(name, v, "an integer from " + range);
-        return (int) value;
-    }
-
-    private static boolean bool(Map<String, ?> p, String name, boolean dflt) {
-        Object v = p.get(name);
-        if (v == null) return dflt;
-        if (v instanceof Boolean b) return b;
-        String s = String.valueOf(v).trim();
-        if (s.equalsIgnoreCase("true")) return true;
-        if (s.equalsIgnoreCase("false")) return false;
-        throw new BadSetting(name, v, "true or false");
-    }
-
-    private static <E extends Enum<E>> E choice(Map<String, ?> p, String name, E dflt, Class<E> type) {
-        Object v = p.get(name);
-        if (v == null) return dflt;
-        String s = String.valueOf(v).trim().toUpperCase().replace('-', '_');
-        for (E e : type.getEnumConstants()) if (e.name().equals(s)) return e;
-        List<String> allowed = new ArrayList<>();
-        for (E e : type.getEnumConstants()) allowed.add(e.name().toLowerCase().replace('_', '-'));
-        throw new BadSetting(name, v, "one of " + String.join(", ", allowed));
-    }
-
-    private static List<Integer> nodes(Map<String, ?> p, String name) {
-        Object v = p.get(name);
-        List<String> items = new ArrayList<>();
-        if (v instanceof String[] a) {
-            for (String s : a) items.addAll(Arrays.asList(s.split(",")));
-        } else if (v instanceof Iterable<?> it) {
-            for (Object o : it) items.add(String.valueOf(o));
-        } else if (v != null) {
-            items.addAll(Arrays.asList(String.valueOf(v).split(",")));
-        }
+    private static List<Integer> nodes(SettingsReader p, String name) {
         List<Integer> out = new ArrayList<>();
         String allowed = "1 to 9 distinct node ids (0 to 65535), comma-separated, the same list in the same order on every node";
-        for (String s : items) {
-            if (s.isBlank()) continue;
+        for (String s : p.list(name)) {
+            int id;
             try {
-                int id = Integer.parseInt(s.trim());
-                if (id < 0 || id > 65535 || out.contains(id)) throw new BadSetting(name, v, allowed);
-                out.add(id);
+                id = Integer.parseInt(s);
             } catch (NumberFormatException e) {
-                throw new BadSetting(name, v instanceof String[] a ? String.join(",", a) : v, allowed);
+                throw new BadSetting(name, p.written(name), allowed);
             }
+            if (id < 0 || id > 65535 || out.contains(id)) throw new BadSetting(name, p.written(name), allowed);
+            out.add(id);
         }
-        if (out.isEmpty() || out.size() > 9) throw new BadSetting(name, v, allowed);
+        if (out.isEmpty() || out.size() > 9) throw new BadSetting(name, p.written(name), allowed);
         return out;
     }
 }

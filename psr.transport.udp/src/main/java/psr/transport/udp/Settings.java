@@ -7,9 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +15,17 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import psr.api.osal.NetworkInterfaces;
+import psr.settings.BadSetting;
+import psr.settings.Defaults;
+import psr.settings.SettingsReader;
 
 /**
- * The checked configuration of one {@link UdpTransport}. {@link #parse} reads the ConfigAdmin properties
- * (values may be strings, as FileInstall gives them from a {@code .cfg} file, or typed values and arrays) and
- * rejects the first bad value with a {@link BadSetting} that names the property, the value and what is
- * allowed. The property names are the constants below; README.md documents them.
+ * The checked configuration of one {@link UdpTransport}. {@link #parse} reads the ConfigAdmin properties with the
+ * settings checker every PSR component uses ({@link SettingsReader}: values may be strings, as FileInstall gives them
+ * from a {@code .cfg} file, or typed values and arrays, read by the same rules as a part's), takes the defaults from the
+ * metatype ({@link UdpTransportComponent.Config}, the only place they are written), and rejects the first bad value
+ * with a {@link BadSetting} that names the property, the value and what is allowed. The property names are the
+ * constants below; README.md documents them.
  *
  * @param nodeId                   this node's id
  * @param clusterId                the cluster id carried (and checked) in every datagram, 0 to 2^32-1
@@ -101,30 +104,6 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
         }
     }
 
-    /** A rejected configuration value; the message is the whole story. */
-    static sealed class BadSetting extends IllegalArgumentException permits NeedsNetworkInterfaces {
-        private static final long serialVersionUID = 1L;
-        final String property;
-
-        BadSetting(String property, Object value, String problem) {
-            super("property " + property + " = " + show(value) + " is not allowed: " + problem);
-            this.property = property;
-        }
-
-        private static String show(Object value) {
-            if (value == null) {
-                return "(missing)";
-            }
-            if (value instanceof String[] array) {
-                return "'" + String.join(",", array) + "'";
-            }
-            if (value instanceof Collection<?> c) {
-                return "'" + String.join(",", c.stream().map(String::valueOf).toList()) + "'";
-            }
-            return "'" + value + "'";
-        }
-    }
-
     /**
      * {@code bind.interface} is set but no OSAL {@code NetworkInterfaces} service was given: every other property
      * is fine, and the settings can be made once the service is there.
@@ -143,6 +122,9 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
         keys = List.copyOf(keys);
     }
 
+    /** The transport's defaults: those of its metatype, the only place they are written. */
+    private static final Defaults DEFAULTS = Defaults.of(UdpTransportComponent.Config.class);
+
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})+");
 
@@ -157,14 +139,15 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
      * been checked, and only when bind.interface is set ({@link NeedsNetworkInterfaces} when it is null then).
      */
     static Settings parse(Map<String, ?> properties, NetworkInterfaces interfaces) {
-        int nodeId = (int) integer(properties, NODE_ID, null, 0, NODE_ID_MAX, "an integer from 0 to 65535");
-        long clusterId = integer(properties, CLUSTER_ID, null, 0, CLUSTER_ID_MAX, "an integer from 0 to 4294967295");
-        Map<Integer, InetSocketAddress> peers = peers(properties.get(PEERS));
+        SettingsReader p = new SettingsReader(properties, DEFAULTS);
+        int nodeId = p.integer(NODE_ID, 0, NODE_ID_MAX);
+        long clusterId = p.longInteger(CLUSTER_ID, 0, CLUSTER_ID_MAX);
+        Map<Integer, InetSocketAddress> peers = peers(p);
         InetSocketAddress own = peers.get(nodeId);
 
-        Object bindAddressValue = properties.get(BIND_ADDRESS);
-        String bindAddressText = bindAddressValue == null ? "" : String.valueOf(bindAddressValue).trim();
-        String bindInterface = parseBindInterface(properties);
+        Object bindAddressValue = p.written(BIND_ADDRESS);
+        String bindAddressText = p.text(BIND_ADDRESS);
+        String bindInterface = p.text(BIND_INTERFACE);
         InetAddress bindAddress;
         if (!bindInterface.isEmpty()) {
             if (!bindAddressText.isEmpty()) {
@@ -186,65 +169,54 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
                         "expected an IPv4 address such as 127.0.0.1 or 0.0.0.0, or an IPv6 address in brackets");
             }
         }
-        long port = integer(properties, BIND_PORT, -1L, -1, 65535,
+        long port = p.integer(BIND_PORT, -1, 65535,
                 "-1 (the port of this node's entry in peers) or a port from 0 to 65535 (0: any free port)");
         if (port == -1) {
             if (own == null) {
-                throw new BadSetting(BIND_PORT, properties.get(BIND_PORT), "it is -1 (take it from peers) and peers "
+                throw new BadSetting(BIND_PORT, p.written(BIND_PORT), "it is -1 (take it from peers) and peers "
                         + "has no entry for this node (" + nodeId + "); expected a port from 0 to 65535");
             }
             port = own.getPort();
         }
         if (peers.keySet().stream().noneMatch(id -> id != nodeId)) {
-            throw new BadSetting(PEERS, properties.get(PEERS), "it names no node other than this one (" + nodeId
+            throw new BadSetting(PEERS, p.written(PEERS), "it names no node other than this one (" + nodeId
                     + "); expected entries id=host:port for the other nodes");
         }
-        List<Key> keys = keys(keysValue(properties));
+        List<Key> keys = keys(keysValue(p));
 
-        int datagram = (int) integer(properties, DATAGRAM_BYTES_MAX, (long) DEFAULT_DATAGRAM_BYTES_MAX,
-                DATAGRAM_BYTES_MIN, UDP_PAYLOAD_MAX, "an integer from " + DATAGRAM_BYTES_MIN + " to " + UDP_PAYLOAD_MAX);
-        int message = (int) integer(properties, MESSAGE_BYTES_MAX, (long) DEFAULT_MESSAGE_BYTES_MAX, 1,
-                MESSAGE_BYTES_LIMIT, "an integer from 1 to " + MESSAGE_BYTES_LIMIT);
+        int datagram = p.integer(DATAGRAM_BYTES_MAX, DATAGRAM_BYTES_MIN, UDP_PAYLOAD_MAX);
+        int message = p.integer(MESSAGE_BYTES_MAX, 1, MESSAGE_BYTES_LIMIT);
         int fragmentsNeeded = (message + Wire.fragmentCapacity(datagram, Wire.PART_BYTES_MAX) - 1)
                 / Wire.fragmentCapacity(datagram, Wire.PART_BYTES_MAX);
         if (fragmentsNeeded > Wire.FRAGMENTS_MAX) {
-            throw new BadSetting(MESSAGE_BYTES_MAX, properties.get(MESSAGE_BYTES_MAX), "with " + DATAGRAM_BYTES_MAX
+            throw new BadSetting(MESSAGE_BYTES_MAX, p.written(MESSAGE_BYTES_MAX) != null ? p.written(MESSAGE_BYTES_MAX) : message, "with " + DATAGRAM_BYTES_MAX
                     + " = " + datagram + " it needs " + fragmentsNeeded + " fragments; expected at most "
                     + Wire.FRAGMENTS_MAX);
         }
-        int dscp = (int) integer(properties, DSCP, 0L, 0, 63, "an integer from 0 to 63 (e.g. 46 for EF)");
-        int sendBuffer = (int) integer(properties, SEND_BUFFER_BYTES, 0L, 0, 64L * 1024 * 1024,
-                "0 (the OS default) or a size in bytes up to 67108864");
-        int receiveBuffer = (int) integer(properties, RECEIVE_BUFFER_BYTES, (long) DEFAULT_RECEIVE_BUFFER_BYTES, 0, 64L * 1024 * 1024,
-                "0 (the OS default) or a size in bytes up to 67108864");
-        long window = integer(properties, REPLAY_WINDOW, (long) DEFAULT_REPLAY_WINDOW, 64, 65536,
-                "a multiple of 64 from 64 to 65536");
+        int dscp = p.integer(DSCP, 0, 63, "an integer from 0 to 63 (e.g. 46 for EF)");
+        int sendBuffer = p.integer(SEND_BUFFER_BYTES, 0, 64 * 1024 * 1024, "0 (the OS default) or a size in bytes up to 67108864");
+        int receiveBuffer = p.integer(RECEIVE_BUFFER_BYTES, 0, 64 * 1024 * 1024, "0 (the OS default) or a size in bytes up to 67108864");
+        int window = p.integer(REPLAY_WINDOW, 64, 65536, "a multiple of 64 from 64 to 65536");
         if (window % 64 != 0) {
-            throw new BadSetting(REPLAY_WINDOW, properties.get(REPLAY_WINDOW), "expected a multiple of 64 from 64 to 65536");
+            throw BadSetting.expected(REPLAY_WINDOW, p.written(REPLAY_WINDOW), "a multiple of 64 from 64 to 65536");
         }
-        int timeout = (int) integer(properties, REASSEMBLY_TIMEOUT_MS, (long) DEFAULT_REASSEMBLY_TIMEOUT_MS, 10,
-                600_000, "a time in milliseconds from 10 to 600000");
-        long perPeer = integer(properties, REASSEMBLY_BYTES_PER_PEER, DEFAULT_REASSEMBLY_BYTES_PER_PEER, message,
-                1L << 40, "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
-        long total = integer(properties, REASSEMBLY_BYTES_MAX, DEFAULT_REASSEMBLY_BYTES_MAX, perPeer, 1L << 40,
-                "at least " + REASSEMBLY_BYTES_PER_PEER + " (" + perPeer + ")");
-        int queueMessages = (int) integer(properties, SEND_QUEUE_MESSAGES, (long) DEFAULT_SEND_QUEUE_MESSAGES, 1,
-                1_000_000, "an integer from 1 to 1000000");
-        long queueBytes = integer(properties, SEND_QUEUE_BYTES, DEFAULT_SEND_QUEUE_BYTES, message, 1L << 40,
-                "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
+        int timeout = p.integer(REASSEMBLY_TIMEOUT_MS, 10, 600_000, "a time in milliseconds from 10 to 600000");
+        long perPeer = p.longInteger(REASSEMBLY_BYTES_PER_PEER, message, 1L << 40, "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
+        long total = p.longInteger(REASSEMBLY_BYTES_MAX, perPeer, 1L << 40, "at least " + REASSEMBLY_BYTES_PER_PEER + " (" + perPeer + ")");
+        int queueMessages = p.integer(SEND_QUEUE_MESSAGES, 1, 1_000_000);
+        long queueBytes = p.longInteger(SEND_QUEUE_BYTES, message, 1L << 40, "at least " + MESSAGE_BYTES_MAX + " (" + message + ")");
         if (bindAddress == null) {
             if (interfaces == null) throw new NeedsNetworkInterfaces(bindInterface);
             bindAddress = interfaceAddress(bindInterface, familyOf(nodeId, peers), interfaces);
         }
         InetSocketAddress bind = new InetSocketAddress(bindAddress, (int) port);
         return new Settings(nodeId, clusterId, bind, bindInterface, peers, keys, datagram, message, dscp, sendBuffer,
-                receiveBuffer, (int) window, timeout, total, perPeer, queueMessages, queueBytes);
+                receiveBuffer, window, timeout, total, perPeer, queueMessages, queueBytes);
     }
 
     /** The value of bind.interface, trimmed; empty when not set. */
     static String parseBindInterface(Map<String, ?> properties) {
-        Object value = properties.get(BIND_INTERFACE);
-        return value == null ? "" : String.valueOf(value instanceof String[] a && a.length == 1 ? a[0] : value).trim();
+        return new SettingsReader(properties, DEFAULTS).text(BIND_INTERFACE);
     }
 
     /** The address family the socket needs: that of this node's entry in peers, else of the first other peer. */
@@ -300,61 +272,13 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
         return shown.isEmpty() ? "none" : String.join(", ", shown);
     }
 
-    private static long integer(Map<String, ?> properties, String name, Long fallback, long min, long max,
-            String allowed) {
-        Object value = properties.get(name);
-        if (value instanceof String[] array && array.length == 1) {
-            value = array[0];
-        }
-        if (value == null || (value instanceof String s && s.isBlank())) {
-            if (fallback == null) {
-                throw new BadSetting(name, value, "it is required; expected " + allowed);
-            }
-            return fallback;
-        }
-        long n;
-        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
-            n = ((Number) value).longValue();
-        } else if (value instanceof String s) {
-            try {
-                n = Long.parseLong(s.trim());
-            } catch (NumberFormatException e) {
-                throw new BadSetting(name, value, "it is not an integer; expected " + allowed);
-            }
-        } else {
-            throw new BadSetting(name, value, "it is a " + value.getClass().getSimpleName() + "; expected " + allowed);
-        }
-        if (n < min || n > max) {
-            throw new BadSetting(name, value, "expected " + allowed);
-        }
-        return n;
-    }
-
-    /** A configuration list: a String[] or collection (typed configuration) or one comma-separated string. */
-    private static List<String> list(Object value) {
-        List<String> out = new ArrayList<>();
-        if (value instanceof String[] array) {
-            for (String s : array) {
-                out.addAll(Arrays.asList(s.split(",")));
-            }
-        } else if (value instanceof Collection<?> c) {
-            for (Object o : c) {
-                out.addAll(Arrays.asList(String.valueOf(o).split(",")));
-            }
-        } else if (value != null) {
-            out.addAll(Arrays.asList(String.valueOf(value).split(",")));
-        }
-        out.replaceAll(String::trim);
-        out.removeIf(String::isEmpty);
-        return out;
-    }
-
-    private static Map<Integer, InetSocketAddress> peers(Object value) {
+    private static Map<Integer, InetSocketAddress> peers(SettingsReader p) {
+        Object value = p.written(PEERS);
         String allowed = "expected a list of id=address:port, e.g. 2=127.0.0.1:7402, with distinct ids from 0 to "
                 + "65535, IPv4 addresses (or IPv6 in brackets) and ports from 1 to 65535";
-        List<String> entries = list(value);
+        List<String> entries = p.list(PEERS);
         if (entries.isEmpty()) {
-            throw new BadSetting(PEERS, value, "it is empty; " + allowed);
+            throw new BadSetting(PEERS, value, (value == null ? "it is required; " : "it is empty; ") + allowed);
         }
         Map<Integer, InetSocketAddress> peers = new TreeMap<>();
         for (String entry : entries) {
@@ -390,21 +314,20 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
      * comma-separated, {@code #} comments), which must be readable by its owner only. A file keeps the keys out of
      * the configuration, where {@code scr:info} and ConfigAdmin tools print them.
      */
-    private static Object keysValue(Map<String, ?> properties) {
-        Object inline = properties.get(KEYS);
-        Object file = properties.get(KEYS_FILE);
-        boolean hasInline = !list(inline).isEmpty();
-        String path = file == null ? "" : String.valueOf(file instanceof String[] a && a.length > 0 ? a[0] : file).trim();
+    private static Object keysValue(SettingsReader p) {
+        Object inline = p.written(KEYS);
+        boolean hasInline = inline != null;
+        String path = p.text(KEYS_FILE);
         if (hasInline && !path.isEmpty()) {
             throw new BadSetting(KEYS_FILE, path, "either keys or keys.file, not both (keys is set too)");
         }
         if (path.isEmpty()) return inline;
         java.nio.file.Path keyFile = java.nio.file.Path.of(path);
-        if (!keyFile.isAbsolute()) throw new BadSetting(KEYS_FILE, path, "an absolute path of a file with the key entries");
+        if (!keyFile.isAbsolute()) throw new BadSetting(KEYS_FILE, path, "expected an absolute path of a file with the key entries");
         try {
             java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = java.nio.file.Files.getPosixFilePermissions(keyFile);
-            for (java.nio.file.attribute.PosixFilePermission p : mode) {
-                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+            for (java.nio.file.attribute.PosixFilePermission permission : mode) {
+                if (permission.name().startsWith("GROUP") || permission.name().startsWith("OTHERS")) {
                     throw new BadSetting(KEYS_FILE, path, "a file only its owner may read: it is "
                             + java.nio.file.attribute.PosixFilePermissions.toString(mode) + " (chmod 600 " + path + ")");
                 }
@@ -412,7 +335,7 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
         } catch (UnsupportedOperationException e) {
             // no POSIX permissions here (e.g. a VxWorks dosFs volume): the device's access control applies
         } catch (java.io.IOException e) {
-            throw new BadSetting(KEYS_FILE, path, "a readable file with the key entries (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            throw new BadSetting(KEYS_FILE, path, "expected a readable file with the key entries (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
         try {
             List<String> entries = new ArrayList<>();
@@ -422,14 +345,14 @@ record Settings(int nodeId, long clusterId, InetSocketAddress bind, String bindI
             }
             return entries.toArray(new String[0]);
         } catch (java.io.IOException e) {
-            throw new BadSetting(KEYS_FILE, path, "a readable file with the key entries (" + e.getMessage() + ")");
+            throw new BadSetting(KEYS_FILE, path, "expected a readable file with the key entries (" + e.getMessage() + ")");
         }
     }
 
     private static List<Key> keys(Object value) {
         String allowed = "expected one or two entries id=hex:KEY or id=base64:KEY with distinct ids from 0 to 255 "
                 + "and keys of " + KEY_BYTES_MIN + " to " + KEY_BYTES_MAX + " bytes (the first entry signs)";
-        List<String> entries = list(value);
+        List<String> entries = SettingsReader.items(value);
         if (entries.isEmpty() || entries.size() > 2) {
             throw new BadSetting(KEYS, redact(entries, value), "it has " + entries.size() + " entries; " + allowed);
         }

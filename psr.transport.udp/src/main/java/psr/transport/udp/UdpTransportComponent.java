@@ -25,11 +25,14 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import psr.api.osal.NetworkInterfaces;
 import psr.api.transport.Transport;
+import psr.settings.BadSetting;
+import psr.settings.secrets.SecretsPlugin;
 
 /**
  * The UDP {@link Transport} of this node, configured by the singleton configuration {@value #PID}.
@@ -87,10 +90,10 @@ public final class UdpTransportComponent {
                 + "address and port listed here.")
         String[] peers();
 
-        @AttributeDefinition(name = "Keys", description = "One or two cluster keys as id=hex:KEY or "
-                + "id=base64:KEY (id 0 to 255, key 16 to 64 bytes). The first signs what this node sends; "
-                + "datagrams signed with any listed key are accepted. Two keys only while rotating. Prefer keys.file:"
-                + " keys given here are shown by every tool that prints configurations.", required = false)
+        @AttributeDefinition(name = "Keys", type = AttributeType.PASSWORD, description = "One or two cluster keys as "
+                + "id=hex:KEY or id=base64:KEY (id 0 to 255, key 16 to 64 bytes). The first signs what this node sends; "
+                + "datagrams signed with any listed key are accepted. Two keys only while rotating. Never in the "
+                + "component's properties (scr:info), but ConfigAdmin stores them as written: prefer keys.file.", required = false)
         String[] keys();
 
         @AttributeDefinition(name = "Keys file", description = "Absolute path of a file, readable by its owner only"
@@ -172,7 +175,9 @@ public final class UdpTransportComponent {
     @Activate
     public UdpTransportComponent(Config config, Map<String, Object> properties, BundleContext context,
             @Reference(service = LoggerFactory.class) Logger logger) {
-        this.properties = properties;
+        // The keys were taken out of the component's properties by the bundle's SecretsPlugin (Secrets): put back for
+        // the parser only, never shown.
+        this.properties = SecretsPlugin.restore(properties);
         this.context = context;
         this.logger = logger;
         Settings settings;
@@ -181,7 +186,7 @@ public final class UdpTransportComponent {
         } catch (Settings.NeedsNetworkInterfaces e) {
             waitForNetworkInterfaces();
             return;
-        } catch (Settings.BadSetting e) {
+        } catch (BadSetting e) {
             throw new ComponentException("configuration " + PID + ": " + e.getMessage());
         }
         UdpTransport t = open(settings);
@@ -261,8 +266,8 @@ public final class UdpTransportComponent {
                 lock.notifyAll();
             }
             return;
-        } catch (Settings.BadSetting | ComponentException e) {
-            logger.error((e instanceof Settings.BadSetting ? "configuration " + PID + ": " : "") + e.getMessage()
+        } catch (BadSetting | ComponentException e) {
+            logger.error((e instanceof BadSetting ? "configuration " + PID + ": " : "") + e.getMessage()
                     + " (the transport does not start; correct the configuration)");
             synchronized (lock) {
                 opening = false;

@@ -67,7 +67,7 @@ class BindInterfaceTest {
 
     @Test
     void anUnknownInterfaceIsNamedWithTheInterfacesThatExist() throws Exception {
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class,
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class,
                 () -> Settings.parse(config(1, TestNet.freePorts(2), "psr-none0"), LINUX));
         assertEquals(Settings.BIND_INTERFACE, e.property);
         assertTrue(e.getMessage().startsWith("property bind.interface = 'psr-none0' is not allowed: this host has no "
@@ -83,12 +83,12 @@ class BindInterfaceTest {
         Fake fake = new Fake().add("eth0", true, "10.1.2.3").add("eth1", true, "fe80::1").add("eth2", false);
         int[] ports = TestNet.freePorts(2);
 
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(config(1, ports, "eth1"), fake));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(config(1, ports, "eth1"), fake));
         assertEquals("property bind.interface = 'eth1' is not allowed: interface eth1 has no IPv4 address now; expected "
                 + "an interface with an IPv4 address (the family of the peers' addresses); interfaces present: "
                 + "eth0 (10.1.2.3), eth1 (no IPv4 address), eth2 (down)", e.getMessage());
 
-        e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(config(1, ports, "eth2"), fake));
+        e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(config(1, ports, "eth2"), fake));
         assertTrue(e.getMessage().startsWith("property bind.interface = 'eth2' is not allowed: interface eth2 is down; "), e.getMessage());
 
         assertEquals(new InetSocketAddress("10.1.2.3", ports[0]), Settings.parse(config(1, ports, "eth0"), fake).bind());
@@ -107,14 +107,14 @@ class BindInterfaceTest {
     void bindAddressAndBindInterfaceTogetherAreRefused() throws Exception {
         Map<String, Object> p = config(1, TestNet.freePorts(2), "lo");
         p.put(Settings.BIND_ADDRESS, "127.0.0.1");
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(p, LINUX));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p, LINUX));
         assertEquals("property bind.interface = 'lo' is not allowed: either bind.address or bind.interface, not both "
                 + "(bind.address is '127.0.0.1')", e.getMessage());
     }
 
     @Test
     void withoutTheOsalServiceTheSettingSaysWhatItNeeds() throws Exception {
-        Settings.BadSetting e = assertThrows(Settings.NeedsNetworkInterfaces.class,
+        psr.settings.BadSetting e = assertThrows(Settings.NeedsNetworkInterfaces.class,
                 () -> Settings.parse(config(1, TestNet.freePorts(2), "lo"), null));
         assertEquals("property bind.interface = 'lo' is not allowed: it needs the OSAL NetworkInterfaces service "
                 + "(psr.osal.linux or psr.osal.vxworks), and none is registered", e.getMessage());
@@ -124,7 +124,7 @@ class BindInterfaceTest {
     void aBadValueElsewhereIsReportedBeforeTheInterfaceIsLookedUp() throws Exception {
         Map<String, Object> p = config(1, TestNet.freePorts(2), "lo");
         p.put(Settings.DSCP, "99");
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(p, null));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p, null));
         assertEquals(Settings.DSCP, e.property);
     }
 

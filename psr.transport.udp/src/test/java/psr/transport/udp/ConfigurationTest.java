@@ -105,14 +105,67 @@ class ConfigurationTest {
         assertEquals(46, s.dscp());
     }
 
+    @Test
+    void valuesAreReadAsEveryComponentReadsThem() {
+        // A typed whole number is that number (the part took it, the transport refused "it is a Double"); a fraction is
+        // refused; a one-element list is its value (bind.address showed as '[Ljava.lang.String;@...').
+        Map<String, Object> p = cfg();
+        p.put("dscp", 46.0);
+        p.put("bind.address", new String[] {"127.0.0.1"});
+        p.put("bind.port", List.of("7401"));
+        Settings s = Settings.parse(p);
+        assertEquals(46, s.dscp());
+        assertEquals(new InetSocketAddress("127.0.0.1", 7401), s.bind());
+        p.put("dscp", 46.5);
+        assertEquals("property dscp = '46.5' is not allowed: expected an integer from 0 to 63 (e.g. 46 for EF)",
+                assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p)).getMessage());
+        // A blank value is the default, as for every component.
+        p.put("dscp", " ");
+        p.put("replay.window", "");
+        assertEquals(0, Settings.parse(p).dscp());
+        assertEquals(1024, Settings.parse(p).replayWindow());
+    }
+
+    @Test
+    void everyDefaultIsTheMetatypeDefault() throws Exception {
+        // Settings has no defaults of its own: a configuration that sets none of the optional properties gets exactly
+        // what the metatype annotation (and so Metatype and the component description) says.
+        Settings s = Settings.parse(cfg());
+        Map<String, Object> parsed = new java.util.TreeMap<>();
+        parsed.put("bind.address", "");
+        parsed.put("bind.interface", s.bindInterface());
+        parsed.put("bind.port", -1);
+        parsed.put("datagram.bytes.max", s.datagramBytesMax());
+        parsed.put("message.bytes.max", s.messageBytesMax());
+        parsed.put("dscp", s.dscp());
+        parsed.put("socket.send.buffer.bytes", s.sendBufferBytes());
+        parsed.put("socket.receive.buffer.bytes", s.receiveBufferBytes());
+        parsed.put("replay.window", s.replayWindow());
+        parsed.put("reassembly.timeout.ms", s.reassemblyTimeoutMillis());
+        parsed.put("reassembly.bytes.max", s.reassemblyBytesMax());
+        parsed.put("reassembly.bytes.per.peer", s.reassemblyBytesPerPeer());
+        parsed.put("send.queue.messages", s.sendQueueMessages());
+        parsed.put("send.queue.bytes", s.sendQueueBytes());
+        Map<String, Object> annotated = new java.util.TreeMap<>();
+        for (java.lang.reflect.Method m : UdpTransportComponent.Config.class.getDeclaredMethods()) {
+            if (m.getDefaultValue() != null) annotated.put(psr.settings.Defaults.propertyName(m.getName()), m.getDefaultValue());
+        }
+        assertEquals(annotated.keySet(), parsed.keySet(), "every default is checked");
+        // bind.port -1 means "this node's entry in peers"; the parsed port is that entry's.
+        assertEquals(7401, s.bind().getPort());
+        parsed.put("bind.address", annotated.get("bind.address"));
+        assertEquals(annotated.toString(), parsed.toString());
+    }
+
     static Stream<Arguments> badValues() {
         String k = TestNet.KEY1;
         return Stream.of(
-                Arguments.of("node.id", null, "property node.id = (missing) is not allowed: it is required; expected an integer from 0 to 65535"),
-                Arguments.of("node.id", "one", "property node.id = 'one' is not allowed: it is not an integer; expected an integer from 0 to 65535"),
+                Arguments.of("node.id", null, "property node.id = (missing) is not allowed: expected an integer from 0 to 65535 (required)"),
+                Arguments.of("node.id", "one", "property node.id = 'one' is not allowed: expected an integer from 0 to 65535"),
                 Arguments.of("node.id", "70000", "property node.id = '70000' is not allowed: expected an integer from 0 to 65535"),
                 Arguments.of("cluster.id", "-1", "property cluster.id = '-1' is not allowed: expected an integer from 0 to 4294967295"),
-                Arguments.of("peers", "", "property peers = '' is not allowed: it is empty"),
+                Arguments.of("peers", "", "property peers = (missing) is not allowed: it is required; expected a list of id=address:port"),
+                Arguments.of("peers", " , ", "property peers = ' , ' is not allowed: it is empty; expected a list of id=address:port"),
                 Arguments.of("peers", "2:127.0.0.1:7402", "entry '2:127.0.0.1:7402' is not id=address:port"),
                 Arguments.of("peers", "2=plc-2.example:7402", "entry '2=plc-2.example:7402' has no usable IP address"),
                 Arguments.of("peers", "2=127.0.0.1:0", "entry '2=127.0.0.1:0' has an id or port out of range"),
@@ -132,7 +185,7 @@ class ConfigurationTest {
                 Arguments.of("message.bytes.max", "0", "property message.bytes.max = '0' is not allowed: expected an integer from 1 to 16777216"),
                 Arguments.of("dscp", "64", "property dscp = '64' is not allowed: expected an integer from 0 to 63"),
                 Arguments.of("socket.send.buffer.bytes", "-5", "property socket.send.buffer.bytes = '-5' is not allowed"),
-                Arguments.of("socket.receive.buffer.bytes", "big", "property socket.receive.buffer.bytes = 'big' is not allowed: it is not an integer"),
+                Arguments.of("socket.receive.buffer.bytes", "big", "property socket.receive.buffer.bytes = 'big' is not allowed: expected 0 (the OS default) or a size in bytes up to 67108864"),
                 Arguments.of("replay.window", "100", "property replay.window = '100' is not allowed: expected a multiple of 64"),
                 Arguments.of("reassembly.timeout.ms", "5", "property reassembly.timeout.ms = '5' is not allowed: expected a time in milliseconds from 10 to 600000"),
                 Arguments.of("reassembly.bytes.per.peer", "1000", "property reassembly.bytes.per.peer = '1000' is not allowed: expected at least message.bytes.max (1048576)"),
@@ -150,7 +203,7 @@ class ConfigurationTest {
         } else {
             p.put(property, value);
         }
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(p));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p));
         assertTrue(e.getMessage().contains(expected), "message was: " + e.getMessage());
         assertEquals(property, e.property);
         assertFalse(e.getMessage().contains("0102030405"), "no key material in messages");
@@ -160,7 +213,7 @@ class ConfigurationTest {
     void withoutAnOwnEntryTheBindAddressIsRequired() {
         Map<String, Object> p = cfg();
         p.put("peers", "2=127.0.0.1:7402");
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(p));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p));
         assertTrue(e.getMessage().startsWith("property bind.address = (missing) is not allowed: it is empty and peers has no entry for this node (1)"),
                 e.getMessage());
     }
@@ -170,7 +223,7 @@ class ConfigurationTest {
         Map<String, Object> p = cfg();
         p.put("datagram.bytes.max", "256");
         p.put("message.bytes.max", "16777216");
-        Settings.BadSetting e = assertThrows(Settings.BadSetting.class, () -> Settings.parse(p));
+        psr.settings.BadSetting e = assertThrows(psr.settings.BadSetting.class, () -> Settings.parse(p));
         assertTrue(e.getMessage().contains("property message.bytes.max = '16777216' is not allowed: with datagram.bytes.max = 256"),
                 e.getMessage());
     }
@@ -228,6 +281,38 @@ class ConfigurationTest {
         try (DatagramChannel ch = DatagramChannel.open()) {
             ch.bind(new InetSocketAddress(TestNet.LOOPBACK, ports[0]));
         }
+    }
+
+    @Test
+    void inlineKeysAreTakenOutOfTheComponentPropertiesAndStillUsed() throws Exception {
+        // What ConfigAdmin hands SCR passes the bundle's plugin first: the keys are gone from what scr:info shows.
+        int[] ports = TestNet.freePorts(2);
+        java.util.Hashtable<String, Object> configuration = new java.util.Hashtable<>(TestNet.config(1, ports));
+        configuration.put("service.pid", UdpTransportComponent.PID);
+        Secrets plugin = new Secrets();
+        plugin.modifyConfiguration(null, configuration);
+        assertFalse(configuration.containsKey(Settings.KEYS), "the component's properties carry no key");
+        Map<String, Object> componentProperties = new HashMap<>();
+        configuration.forEach(componentProperties::put);
+        UdpTransportComponent component = new UdpTransportComponent(null, componentProperties, context(), logger());
+        try {
+            assertEquals(1, registered.size(), "the transport started with the key the plugin held");
+            Dictionary<?, ?> serviceProperties = (Dictionary<?, ?>) registered.get(0)[2];
+            for (java.util.Enumeration<?> e = serviceProperties.elements(); e.hasMoreElements();) {
+                assertFalse(String.valueOf(e.nextElement()).contains("0102030405"), "no key material in service properties");
+            }
+        } finally {
+            component.deactivate();
+        }
+        // A configuration without keys after one with them: the plugin forgets them, and the transport refuses to start.
+        java.util.Hashtable<String, Object> without = new java.util.Hashtable<>(TestNet.config(1, ports));
+        without.remove(Settings.KEYS);
+        without.put("service.pid", UdpTransportComponent.PID);
+        plugin.modifyConfiguration(null, without);
+        Map<String, Object> next = new HashMap<>();
+        without.forEach(next::put);
+        ComponentException e = assertThrows(ComponentException.class, () -> new UdpTransportComponent(null, next, context(), logger()));
+        assertTrue(e.getMessage().contains("property keys = (missing) is not allowed"), e.getMessage());
     }
 
     @Test
