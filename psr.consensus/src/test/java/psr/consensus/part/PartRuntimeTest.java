@@ -527,4 +527,32 @@ class PartRuntimeTest {
         await("a new primary", () -> primaryNode() == 2 || primaryNode() == 3);
         System.out.println("stuck-loop stop: " + e.getCause().getMessage() + "; y after: " + get(nodes[2].read("y", ReadConsistency.LINEARIZABLE)));
     }
+
+    /**
+     * A stop fails what is out as unknown; a write that only waited for one of the 64 client sessions never left the
+     * node and must be answered "not done", and must not commit. Failing the others freed their sessions, and the
+     * waiting write was handed to the replica during the stop (Prepare sent by a stopping primary), answered
+     * "unknown" by the stop's in-flight sweep, and committed in the next view.
+     */
+    @Test
+    void aWriteThatOnlyWaitedForASessionWhenThePrimaryStopsIsNotDoneAndNeverCommits() throws Exception {
+        startAll(true);
+        await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP && nodes[3].status().role() == Role.BACKUP);
+        List<CompletableFuture<OperationResult>> warm = new ArrayList<>();
+        for (int i = 0; i < ClientSessions.SESSIONS; i++) warm.add(nodes[1].submit(Operation.put("warm" + i, Value.ofInt64(i))).toCompletableFuture());
+        await("every session registered", () -> warm.stream().allMatch(CompletableFuture::isDone));
+        network.node(1).deaf = true; // what it sends reaches 2 and 3; their answers do not come back
+        for (int i = 0; i < ClientSessions.SESSIONS; i++) nodes[1].submit(Operation.put("busy" + i, Value.ofInt64(i)));
+        CompletableFuture<OperationResult> late = nodes[1].submit(Operation.compareAndSet("late", null, Value.ofInt64(1))).toCompletableFuture();
+        assertFalse(late.isDone(), "it waits for a session");
+        nodes[1].stop();
+        nodes[1] = null;
+        assertTrue(late.isDone());
+        Throwable e = assertThrows(ExecutionException.class, late::get).getCause();
+        network.node(1).deaf = false;
+        await("a new primary", () -> primaryNode() == 2 || primaryNode() == 3);
+        Optional<Value> after = get(nodes[primaryNode()].read("late", ReadConsistency.LINEARIZABLE));
+        assertEquals(Optional.empty(), after, "the stop itself submitted the waiting write (answered " + e + ")");
+        assertFalse(e instanceof psr.api.state.OutcomeUnknownException, "it never left node 1 before the stop: " + e);
+    }
 }
