@@ -198,7 +198,7 @@ public final class PartRuntime implements PartState {
         int priority = s.priority();
         taskLoop = loops.create("psr-" + s.part() + "-tasks", Math.min(EventLoops.PRIORITY_LOWEST, priority + 1), this::onCallbackError);
         callbacks = new CallbackLoop(loops.create("psr-" + s.part() + "-callbacks", Math.min(EventLoops.PRIORITY_LOWEST, priority + 2),
-                this::onCallbackError));
+                this::onCallbackError), this::onCallbackError);
         loop = loops.create("psr-" + s.part(), priority, this::onLoopError);
         loop.execute(driver::startup);
         registration = transport.register(s.part(), this::onTransportMessage);
