@@ -243,16 +243,20 @@ final class ClientSessions {
         }
     }
 
+    /*
+     * Both answer first and only then free the session: handing it on dispatches the next request, which may throw (the
+     * driver does when storage fails), and an answer not yet given would then be lost with the request out of the table.
+     */
     private void complete(Pending p, Effects.Reply reply) {
         if (p.future.isDone()) return; // answered already (e.g. failed at its deadline in the same pass)
-        release(p);
         p.future.complete(reply);
+        release(p);
     }
 
     private void fail(Pending p, StateException e) {
         if (p.future.isDone()) return; // a second release would free a session another request now holds
-        release(p);
         p.future.completeExceptionally(e);
+        release(p);
     }
 
     private void release(Pending p) {
@@ -313,11 +317,15 @@ final class ClientSessions {
         }
     }
 
-    /** Fails every request with {@code e}, or, for one that was sent (it may execute yet), with an unknown outcome. */
+    /**
+     * Fails every request with {@code e}, or, for one that was sent (it may execute yet), with an unknown outcome. Those
+     * waiting for a session go first: failing one that holds a session frees it, and with a request still waiting that
+     * would send it now (to a replica that stops) and leave it out of this pass.
+     */
     void failAll(StateException e) {
+        for (Pending p : new ArrayList<>(waiting)) fail(p, e);
         for (Pending p : new ArrayList<>(pending.values())) {
             fail(p, p.everSent ? new OutcomeUnknownException(e.getMessage() + " after the operation was sent; it may or may not have committed") : e);
         }
-        for (Pending p : new ArrayList<>(waiting)) fail(p, e);
     }
 }

@@ -92,6 +92,8 @@ public final class PartRuntime implements PartState {
     private final AtomicLong transportDrops = new AtomicLong();
     /** Requests handed to the replica loop and not yet answered; any thread. */
     private final java.util.Set<ClientSessions.Pending> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Transfers asked for here and not yet answered; any thread (a stop answers what its drain could not). */
+    private final java.util.Set<TransferAsked> transfersInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ChangeDelivery delivery;
     private final PrimaryTasks tasks;
     /** Kicked every tick when the node has a watchdog service (see {@link #watchWith}). */
@@ -198,7 +200,7 @@ public final class PartRuntime implements PartState {
         int priority = s.priority();
         taskLoop = loops.create("psr-" + s.part() + "-tasks", Math.min(EventLoops.PRIORITY_LOWEST, priority + 1), this::onCallbackError);
         callbacks = new CallbackLoop(loops.create("psr-" + s.part() + "-callbacks", Math.min(EventLoops.PRIORITY_LOWEST, priority + 2),
-                this::onCallbackError));
+                this::onCallbackError), this::onCallbackError);
         loop = loops.create("psr-" + s.part(), priority, this::onLoopError);
         loop.execute(driver::startup);
         registration = transport.register(s.part(), this::onTransportMessage);
@@ -279,11 +281,8 @@ public final class PartRuntime implements PartState {
         }
         // Normally the drain answered everything. When it could not run (a loop stuck in a sync, or closed), what the
         // loop never took certainly did not execute; what it took may have been sent, so its outcome is unknown.
-        for (ClientSessions.Pending p : inFlight) {
-            p.future.completeExceptionally(p.claimed ? new OutcomeUnknownException("part " + settings.part() + " stopped while"
-                    + " the operation was being handled (its event loop did not finish in time); it may or may not have committed")
-                    : notRunning());
-        }
+        for (ClientSessions.Pending p : inFlight) answerAtStop(p);
+        for (TransferAsked t : transfersInFlight) answerAtStop(t);
         if (callbacks != null) callbacks.closeAfterDraining(2000); // after the replica loop: its last answers are queued
         if (taskLoop != null) taskLoop.close();
         if (storage != null) {
@@ -294,6 +293,24 @@ public final class PartRuntime implements PartState {
             }
         }
         status = StatusProjection.stopped(status, failure.isEmpty() ? "stopped" : failure);
+    }
+
+    /** Answers a request the stop's drain did not: unknown once the loop took it (it may have been sent), else not done. */
+    private void answerAtStop(ClientSessions.Pending p) {
+        p.future.completeExceptionally(p.claimed ? new OutcomeUnknownException("part " + settings.part() + " stopped while"
+                + " the operation was being handled (its event loop did not finish in time); it may or may not have committed")
+                : notRunning());
+    }
+
+    private void answerAtStop(TransferAsked t) {
+        t.done.completeExceptionally(t.claimed ? new OutcomeUnknownException("part " + settings.part() + " stopped before the"
+                + " transfer was seen to end; the chosen node may or may not take over") : notRunning());
+    }
+
+    /** A transfer from the call until it is answered; {@code claimed} as for a request. */
+    private static final class TransferAsked {
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        volatile boolean claimed;
     }
 
     /** Replica loop: fails what waits here and tells followers this replica no longer serves. */
@@ -426,8 +443,12 @@ public final class PartRuntime implements PartState {
                     + " holds no replica of it; its replicas are " + settings.replicas()));
         }
         if (!running()) return CompletableFuture.failedFuture(notRunning());
-        CompletableFuture<Integer> done = new CompletableFuture<>();
+        TransferAsked asked = new TransferAsked();
+        CompletableFuture<Integer> done = asked.done;
+        transfersInFlight.add(asked);
+        done.whenComplete((n, e) -> transfersInFlight.remove(asked));
         loop.execute(() -> {
+            asked.claimed = true;
             if (!running()) {
                 done.completeExceptionally(notRunning());
                 return;
@@ -442,6 +463,7 @@ public final class PartRuntime implements PartState {
             driver.transferLeadership(index);
             transfers.await(node, done, ticks);
         });
+        if (stopped) answerAtStop(asked); // the stop may have run since running(): its sweep missed this, its loop drops the task
         return done.thenApplyAsync(n -> n, callbacks);
     }
 
@@ -478,6 +500,9 @@ public final class PartRuntime implements PartState {
             p.claimed = true;
             if (running()) sessions.enqueue(p); else p.future.completeExceptionally(notRunning());
         });
+        // The stop may have run since running() above: its sweep missed p, and its closed loop drops the task. (Both
+        // flags are volatile: seeing stopped here and claimed unset, the loop task, if it runs, sees stopped too.)
+        if (stopped) answerAtStop(p);
         // Complete callers' stages off the replica's loop: their code may take its time.
         return p.future.thenApplyAsync(r -> r, callbacks);
     }

@@ -47,4 +47,31 @@ class CallbackLoopTest {
         assertTrue(stage.isDone());
         assertEquals("stopped!", stage.get());
     }
+
+    /**
+     * A listener stuck longer than a stop waits for the callback loop (a slow broker) must not cost a caller its answer:
+     * an OSAL loop drops what is queued when it closes, so the stage queued behind the stuck listener never completed.
+     * The part's old delivery executor (shutdown, not shutdownNow) still ran it once the listener returned.
+     */
+    @Test
+    void aStageQueuedBehindACallbackThatOutlastsTheCloseStillCompletes() throws Exception {
+        CallbackLoop callbacks = new CallbackLoop(new TestEventLoops().create("callbacks", 62, Throwable::printStackTrace));
+        CountDownLatch release = new CountDownLatch(1);
+        callbacks.execute(() -> {
+            while (true) { // like an OSAL loop's task, it is not interrupted; it returns when the broker answers
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    // go on waiting
+                }
+            }
+        });
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        CompletableFuture<String> stage = answer.thenApplyAsync(s -> s + "!", callbacks);
+        answer.complete("stopped"); // the part answers its caller; the stage waits behind the stuck listener
+        callbacks.closeAfterDraining(100);
+        release.countDown();
+        assertEquals("stopped!", stage.get(5, TimeUnit.SECONDS), "the caller's stage completes");
+    }
 }

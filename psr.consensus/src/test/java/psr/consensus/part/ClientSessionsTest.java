@@ -32,10 +32,15 @@ class ClientSessionsTest {
     boolean primaryHere = true;
     int remotePrimary = -1;
     long nextId = 100;
+    /** When set, handing a request to this node's replica throws it (as the driver does when storage fails). */
+    RuntimeException submitFails;
     final ClientSessions sessions = new ClientSessions(() -> settings, new ClientSessions.Route() {
         @Override public String cannotCommit() { return cannotCommit; }
         @Override public boolean servingPrimary() { return primaryHere; }
-        @Override public void submitHere(Request r) { submitted.add(r); }
+        @Override public void submitHere(Request r) {
+            if (submitFails != null) throw submitFails;
+            submitted.add(r);
+        }
         @Override public int remotePrimaryNode() { return remotePrimary; }
         @Override public String noPrimaryReason() { return "view change to view 2 in progress"; }
         @Override public void forward(int node, long clientId, long requestNumber, byte[] command) {
@@ -172,5 +177,59 @@ class ClientSessionsTest {
             assertTrue(e.getMessage().startsWith("part boiler stopped"), e.getMessage());
         }
         assertInstanceOf(OutcomeUnknownException.class, failure(all.get(ClientSessions.SESSIONS)), "it was sent: it may still commit");
+    }
+
+    /** Fills every session with a request that is out (its session registered first), then queues one more. */
+    List<ClientSessions.Pending> allSessionsBusyAndOneWaiting() {
+        List<ClientSessions.Pending> out = new ArrayList<>();
+        for (int i = 0; i < ClientSessions.SESSIONS; i++) {
+            ClientSessions.Pending p = request(1);
+            out.add(p);
+            sessions.enqueue(p);
+            sessions.onReply(reply(submitted.get(submitted.size() - 1), Outcome.OK, i + 1), 2); // registered: the request goes out
+        }
+        assertEquals(2 * ClientSessions.SESSIONS, submitted.size(), "a registration and the request itself per session");
+        ClientSessions.Pending waiter = request(7);
+        out.add(waiter);
+        sessions.enqueue(waiter);
+        assertEquals(2 * ClientSessions.SESSIONS, submitted.size(), "the last one waits for a session");
+        return out;
+    }
+
+    /**
+     * A stop (or a halt) fails everything with failAll. Failing a request that is out frees its session, and that must not
+     * hand the session to a request that was only waiting: that would submit it to the group while the replica stops
+     * (the old runtime's handle() dropped it as stopped; the driver has no such check), and failAll, which had already
+     * copied its list, would not answer it at all (PartRuntime.stop() then answers it "unknown" from its in-flight set;
+     * a halted replica, which its owner does not stop, never answers it).
+     */
+    @Test
+    void failingEveryRequestHandsNoWaitingRequestToTheGroupAndAnswersItAsNotDone() {
+        List<ClientSessions.Pending> all = allSessionsBusyAndOneWaiting();
+        ClientSessions.Pending waiter = all.get(ClientSessions.SESSIONS);
+        sessions.failAll(new StateException("part boiler stopped"));
+        assertEquals(2 * ClientSessions.SESSIONS, submitted.size(), "nothing more handed to the group by failAll: " + submitted.get(submitted.size() - 1));
+        assertTrue(waiter.future.isDone(), "failAll answers the request that waited for a session");
+        Throwable e = failure(waiter);
+        assertEquals(StateException.class, e.getClass(), "it never left this node: certainly not done: " + e);
+        assertTrue(sessions.idle());
+    }
+
+    /**
+     * An answer in hand is given to its caller even when handing the freed session on to the next request throws (the
+     * driver throws when storage fails on that request's persist, and the replica halts): the committed request is out of
+     * the session table by then, so nothing else would ever answer it.
+     */
+    @Test
+    void aCommittedAnswerIsGivenEvenWhenHandingItsSessionOnThrows() throws Exception {
+        List<ClientSessions.Pending> all = allSessionsBusyAndOneWaiting();
+        ClientSessions.Pending first = all.get(0);
+        Request firstSent = submitted.get(1);
+        assertEquals(firstSent.clientId(), submitted.get(0).clientId());
+        submitFails = new IllegalStateException("part boiler: storage failed in /d: disk full");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> sessions.onReply(reply(firstSent, Outcome.OK, 200), 2), "the driver's failure reaches the loop");
+        assertTrue(first.future.isDone(), "op 200 committed and its answer was in hand, yet its caller is never told");
+        assertEquals(200, first.future.get().op());
     }
 }
