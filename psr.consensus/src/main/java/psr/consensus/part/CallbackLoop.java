@@ -25,6 +25,8 @@ final class CallbackLoop implements Executor {
     private final Consumer<Throwable> onError;
     private final ArrayDeque<Runnable> queued = new ArrayDeque<>(); // guarded by this
     private boolean closing; // guarded by this
+    /** The loop task that runs the oldest queued callback; one object for all, so queuing allocates nothing more. */
+    private final Runnable runNext = this::runNext;
 
     CallbackLoop(EventLoop loop) {
         this(loop, Throwable::printStackTrace);
@@ -41,7 +43,7 @@ final class CallbackLoop implements Executor {
         synchronized (this) {
             if (!closing) {
                 queued.addLast(callback);
-                loop.execute(this::runNext);
+                loop.execute(runNext);
                 return;
             }
         }
