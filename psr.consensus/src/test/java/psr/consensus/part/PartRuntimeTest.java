@@ -460,55 +460,9 @@ class PartRuntimeTest {
         assertEquals(once, again, "the same seed, the same run: every log line at the same virtual time");
     }
 
-    /**
-     * Replica loops named {@code name} on the manual clock, one of which can be made to stand still: after the next
-     * task the test itself queues (not one queued by another loop's task), {@link #afterNextOutsideExecute} runs, and everything queued on that loop from then on
-     * is never run (a loop stuck in an fsync that outlasts a stop's wait).
-     */
-    static final class StuckLoops implements psr.api.osal.EventLoops {
-        final ManualEventLoops clock;
-        final String name;
-        Runnable afterNextOutsideExecute;
-
-        StuckLoops(ManualEventLoops clock, String name) {
-            this.clock = clock;
-            this.name = name;
-        }
-
-        @Override
-        public psr.api.osal.EventLoop create(String loopName, int priority, java.util.function.Consumer<Throwable> errorHandler) {
-            psr.api.osal.EventLoop inner = clock.create(loopName, priority, errorHandler);
-            if (!loopName.equals(name)) return inner;
-            return new psr.api.osal.EventLoop() {
-                boolean stuck;
-
-                @Override public void execute(Runnable task) {
-                    if (stuck) return;
-                    boolean fromTest = !clock.inTask();
-                    inner.execute(task);
-                    Runnable hook = afterNextOutsideExecute;
-                    if (hook != null && fromTest) {
-                        afterNextOutsideExecute = null;
-                        stuck = true;
-                        hook.run();
-                    }
-                }
-
-                @Override public Timer schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) { return inner.schedule(task, delay, unit); }
-                @Override public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, java.util.concurrent.TimeUnit unit) {
-                    return inner.scheduleAtFixedRate(task, initialDelay, period, unit);
-                }
-                @Override public boolean inEventLoop() { return inner.inEventLoop(); }
-                @Override public String name() { return inner.name(); }
-                @Override public int priority() { return inner.priority(); }
-                @Override public void close() { inner.close(); }
-            };
-        }
-    }
-
     @Test
     void aStopThatCannotDrainTheLoopAnswersARequestTheLoopTookAsUnknownNotAsNotDone() throws Exception {
-        StuckLoops stuck = new StuckLoops(clock, "psr-boiler");
+        HookedLoops stuck = new HookedLoops(clock, "psr-boiler");
         loops = stuck;
         startAll(true);
         await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
@@ -559,7 +513,7 @@ class PartRuntimeTest {
     /** A transfer the primary's loop took, when a stop cannot drain that loop (stuck in a sync): its stage must complete. */
     @Test
     void aTransferWaitingWhenAStopCannotDrainTheLoopIsAnswered() throws Exception {
-        StuckLoops stuck = new StuckLoops(clock, "psr-boiler");
+        HookedLoops stuck = new HookedLoops(clock, "psr-boiler");
         loops = stuck;
         startAll(true);
         await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
@@ -570,50 +524,10 @@ class PartRuntimeTest {
         assertThrows(ExecutionException.class, transfer::get);
     }
 
-    /**
-     * Replica loops named {@code name} on the manual clock where, once, the stop of a part begins (and ends) just before
-     * a task the test queues reaches the loop: a thread that checked the part was running and was then preempted.
-     */
-    static final class StopBeforeExecuteLoops implements psr.api.osal.EventLoops {
-        final ManualEventLoops clock;
-        final String name;
-        Runnable beforeNextOutsideExecute;
-
-        StopBeforeExecuteLoops(ManualEventLoops clock, String name) {
-            this.clock = clock;
-            this.name = name;
-        }
-
-        @Override
-        public psr.api.osal.EventLoop create(String loopName, int priority, java.util.function.Consumer<Throwable> errorHandler) {
-            psr.api.osal.EventLoop inner = clock.create(loopName, priority, errorHandler);
-            if (!loopName.equals(name)) return inner;
-            return new psr.api.osal.EventLoop() {
-                @Override public void execute(Runnable task) {
-                    Runnable hook = beforeNextOutsideExecute;
-                    if (hook != null && !clock.inTask()) {
-                        beforeNextOutsideExecute = null;
-                        hook.run();
-                    }
-                    inner.execute(task);
-                }
-
-                @Override public Timer schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) { return inner.schedule(task, delay, unit); }
-                @Override public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, java.util.concurrent.TimeUnit unit) {
-                    return inner.scheduleAtFixedRate(task, initialDelay, period, unit);
-                }
-                @Override public boolean inEventLoop() { return inner.inEventLoop(); }
-                @Override public String name() { return inner.name(); }
-                @Override public int priority() { return inner.priority(); }
-                @Override public void close() { inner.close(); }
-            };
-        }
-    }
-
     /** A transfer asked for as the primary stops: the loop is closed when its task arrives, so that task never runs. */
     @Test
     void aTransferAskedForAsThePartStopsIsAnswered() throws Exception {
-        StopBeforeExecuteLoops racing = new StopBeforeExecuteLoops(clock, "psr-boiler");
+        HookedLoops racing = new HookedLoops(clock, "psr-boiler");
         loops = racing;
         startAll(true);
         await("a primary", () -> primaryNode() == 1 && nodes[2].status().role() == Role.BACKUP);
