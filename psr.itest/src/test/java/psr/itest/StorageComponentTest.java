@@ -106,6 +106,9 @@ class StorageComponentTest {
         assertThat(storage.list()).containsExactly("log.0", "view");
         assertThat(Files.readString(dir.resolve("log.0"))).isEqualTo("hello controller");
         assertThat(Files.readAllBytes(dir.resolve("view"))).containsExactly(3);
+        // The component registers its storage service inside activate(), so the service can be there while SCR still
+        // says SATISFIED (failed so in a fresh-clone CI run): wait for ACTIVE, then there is exactly one configuration.
+        waitForConfigurationState(ComponentConfigurationDTO.ACTIVE);
         assertThat(componentStates()).containsExactly(ComponentConfigurationDTO.ACTIVE);
     }
 

@@ -82,6 +82,8 @@ class TransportSecretsTest {
         for (String key : reference.getPropertyKeys()) {
             assertThat(String.valueOf(reference.getProperty(key))).as("service property " + key).doesNotContain(KEY);
         }
+        // A component that registers its service while activating can be seen SATISFIED for a moment: wait for ACTIVE.
+        await("the transport component ACTIVE", () -> transportConfigurations().stream().anyMatch(c -> c.state == ComponentConfigurationDTO.ACTIVE));
         List<ComponentConfigurationDTO> configurations = transportConfigurations();
         assertThat(configurations).hasSize(1);
         ComponentConfigurationDTO active = configurations.get(0);
